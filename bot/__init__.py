@@ -1,0 +1,1 @@
+"""Erasmus+ assistant: answers Erasmus+ questions from a YAML knowledge base, in Telegram and a terminal."""

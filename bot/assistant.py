@@ -1,0 +1,261 @@
+"""What the assistant says: one question in, one reply out. No Telegram here.
+
+The terminal chat, `python -m bot ask` and the Telegram handlers all call these functions, so they
+give exactly the same answers. A reply carries HTML text and buttons whose ``action`` strings are
+short enough to be Telegram callback data (at most 64 bytes).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from bot import language
+from bot.knowledge import Deadline, Entry, KnowledgeBase
+from bot.matching import Match, Matcher, Ranking, fold
+from bot.telegram_html import MAX_MESSAGE_LENGTH, escape
+from bot.texts import t
+
+MAX_QUESTION = 1000
+ReplyKind = Literal["answer", "suggest", "none", "deadline", "info"]
+
+_DEADLINE_WORDS = frozenset(
+    "deadline deadlines due termin terminy terminu terminie kiedy until date dates closing "
+    "frist fristen antragsfrist antragsfristen uzaverka scadenza".split())
+_HUMAN_WORDS = (
+    "human", "real person", "talk to a person", "speak to someone", "czlowiek", "czlowiekiem",
+    "konsultant", "pracownik", "pracownikiem", "rozmawiac z kims",
+)
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str  # "e:<entry id>", "g:<group id>", "fb:+:<entry id>", "contact", or an https URL
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to send back: HTML text, rows of buttons, and what was decided (for storage)."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    kind: ReplyKind = "info"
+    lang: str = "en"
+    entry_id: str | None = None
+    ranking: Ranking | None = None
+    alternatives: tuple[Match, ...] = field(default=())
+
+
+class Assistant:
+    """Answers questions from one knowledge base; rebuilt whenever the knowledge base reloads."""
+
+    def __init__(self, kb: KnowledgeBase, now: Callable[[], datetime] | None = None) -> None:
+        self.kb = kb
+        self.matcher = Matcher(kb)
+        self._now = now or (lambda: datetime.now().astimezone())
+        self._action_aliases = self._build_action_aliases()
+
+    def _build_action_aliases(self) -> dict[str, str]:
+        """Folded action code or canonical synonym token -> the action code in deadlines.yaml."""
+        aliases: dict[str, str] = {}
+        for deadline in self.kb.deadlines:
+            code = deadline.action
+            aliases[fold(code).replace(" ", "")] = code
+            for token in self.matcher.normalise.tokens(code):
+                aliases.setdefault(token, code)
+        return aliases
+
+    # -- questions -------------------------------------------------------------------------------
+
+    def reply_language(self, text: str, preferred: str | None) -> tuple[str, str | None]:
+        """(language to answer in, detected language when it is one we do not speak)."""
+        detected = language.detect(text)
+        if detected in language.SUPPORTED:
+            return detected, None
+        if detected is None:
+            return preferred or "en", None
+        return "en", detected
+
+    def answer(self, text: str, preferred_lang: str | None = None) -> Reply:
+        """The reply to one free-text question."""
+        question = " ".join(text.split())
+        lang, foreign = self.reply_language(question, preferred_lang)
+        if not question or not any(ch.isalnum() for ch in question):
+            return Reply(t("empty", lang), kind="info", lang=lang)
+        notes: list[str] = []
+        if len(question) > MAX_QUESTION:
+            question = question[:MAX_QUESTION]
+            notes.append(t("too_long", lang, limit=MAX_QUESTION))
+        if foreign:
+            notes.append(t("other_language", "en"))
+        if self.wants_human(question):
+            return Reply(self._with_notes(notes, t("dont_know", lang)),
+                         ((Button("👤 /contact", "contact"),),), "info", lang)
+        deadline_reply = self.deadline_answer(question, lang)
+        if deadline_reply is not None:
+            return self._prefixed(deadline_reply, notes)
+        ranking = self.matcher.rank(question)
+        if ranking.outcome == "answer" and ranking.best is not None:
+            reply = self.entry_reply(ranking.best.entry_id, lang)
+            return Reply(self._with_notes(notes, reply.text), reply.buttons, "answer", lang,
+                         reply.entry_id, ranking, ranking.matches[1:])
+        if ranking.outcome == "suggest":
+            rows = tuple((Button(self._title(m.entry_id, lang), f"e:{m.entry_id}"),)
+                         for m in ranking.matches)
+            rows += ((Button("👤 /contact", "contact"),),)
+            return Reply(self._with_notes(notes, t("did_you_mean", lang)), rows, "suggest", lang,
+                         None, ranking, ranking.matches)
+        rows = ((Button("📚 /topics", "topics"), Button("👤 /contact", "contact")),)
+        return Reply(self._with_notes(notes, t("dont_know", lang)), rows, "none", lang, None,
+                     ranking, ranking.matches)
+
+    @staticmethod
+    def wants_human(question: str) -> bool:
+        folded = f" {fold(question)} "
+        return any(f" {phrase} " in folded for phrase in _HUMAN_WORDS)
+
+    @staticmethod
+    def _with_notes(notes: list[str], text: str) -> str:
+        return "\n\n".join([*notes, text]) if notes else text
+
+    def _prefixed(self, reply: Reply, notes: list[str]) -> Reply:
+        if not notes:
+            return reply
+        return Reply(self._with_notes(notes, reply.text), reply.buttons, reply.kind, reply.lang,
+                     reply.entry_id, reply.ranking, reply.alternatives)
+
+    # -- entries ---------------------------------------------------------------------------------
+
+    def _title(self, entry_id: str, lang: str) -> str:
+        entry = self.kb.entries.get(entry_id)
+        if entry is None:
+            return entry_id
+        return entry.title.get(lang) or entry.title["en"]
+
+    def entry_reply(self, entry_id: str, lang: str) -> Reply:
+        """An entry's answer with its sources, call year, related entries and feedback buttons."""
+        entry = self.kb.entries.get(entry_id)
+        if entry is None:
+            return Reply(t("outdated", lang), kind="info", lang=lang)
+        text = render_entry(entry, lang)
+        rows: list[tuple[Button, ...]] = [
+            (Button(t("helpful", lang), f"fb:+:{entry.id}"),
+             Button(t("not_helpful", lang), f"fb:-:{entry.id}")),
+        ]
+        related = [r for r in entry.related if r in self.kb.entries][:4]
+        for i in range(0, len(related), 2):
+            rows.append(tuple(Button("➡ " + self._title(r, lang), f"e:{r}")
+                              for r in related[i:i + 2]))
+        return Reply(text, tuple(rows), "answer", lang, entry.id)
+
+    # -- browsing --------------------------------------------------------------------------------
+
+    def topics_reply(self, lang: str) -> Reply:
+        rows = tuple((Button(g.title.get(lang) or g.title.get("en", g.id), f"g:{g.id}"),)
+                     for g in self.kb.groups)
+        return Reply(t("topics", lang), rows, "info", lang)
+
+    def group_reply(self, group_id: str, lang: str) -> Reply:
+        group = next((g for g in self.kb.groups if g.id == group_id), None)
+        if group is None:
+            return Reply(t("outdated", lang), kind="info", lang=lang)
+        rows = [(Button(self._title(e, lang), f"e:{e}"),) for e in group.entry_ids]
+        rows.append((Button(t("back", lang), "topics"),))
+        title = group.title.get(lang) or group.title.get("en", group.id)
+        return Reply(f"<b>{escape(title)}</b>", tuple(rows), "info", lang)
+
+    # -- deadlines -------------------------------------------------------------------------------
+
+    def asked_action(self, question: str) -> str | None:
+        """The action code (KA210, KA131...) a question names, if it names one we have dates for."""
+        tokens = fold(question).split()
+        joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]  # "ka 210"
+        for token in [*tokens, *joined, *self.matcher.normalise.tokens(question)]:
+            if token in self._action_aliases:
+                return self._action_aliases[token]
+        return None
+
+    def deadline_answer(self, question: str, lang: str) -> Reply | None:
+        """For "next deadline for KA210?": the next date from the data, or that it has passed."""
+        words = set(fold(question).split())
+        if not words & _DEADLINE_WORDS:
+            return None
+        action = self.asked_action(question)
+        if action is None:
+            return None
+        text = deadline_text(self.kb.deadlines, action, self._now(), lang)
+        if text is None:
+            return None
+        rows: tuple[tuple[Button, ...], ...] = ((Button(self._title("deadlines", lang),
+                                                        "e:deadlines"),),)
+        linked = next((d.entry for d in self.kb.deadlines if d.action == action and d.entry), None)
+        if linked and linked in self.kb.entries:
+            rows = ((Button("➡ " + self._title(linked, lang), f"e:{linked}"),), *rows)
+        return Reply(text, rows, "deadline", lang, "deadlines")
+
+
+def _year_line(entry: Entry, lang: str) -> str:
+    key = "holds_for_programme" if "-" in entry.call_year else "holds_for"
+    return t(key, lang, year=entry.call_year, verified=entry.verified.isoformat())
+
+
+def render_entry(entry: Entry, lang: str) -> str:
+    """The answer in ``lang`` (or English with a note), then sources, call year and date."""
+    body = entry.answer.get(lang)
+    note = ""
+    if body is None:
+        fallback = "en" if lang != "en" else "pl"
+        body = entry.answer[fallback]
+        note = t("fallback_note", "pl" if lang == "pl" else "en") + "\n\n"
+    links = "\n".join(f'• <a href="{html.escape(url)}">{html.escape(_short_url(url))}</a>'
+                      for url in entry.sources)
+    text = (f"{note}{body.strip()}\n\n<b>{t('sources', lang)}:</b>\n{links}\n"
+            f"<i>{_year_line(entry, lang)}</i>")
+    return text[:MAX_MESSAGE_LENGTH]
+
+
+def _short_url(url: str) -> str:
+    shown = url.split("://", 1)[-1].rstrip("/")
+    return shown if len(shown) <= 60 else shown[:57] + "…"
+
+
+def _format_due(due: datetime) -> str:
+    return due.strftime("%Y-%m-%d %H:%M")
+
+
+def deadline_text(deadlines: tuple[Deadline, ...], action: str, now: datetime,
+                  lang: str) -> str | None:
+    """Text for the next deadline of ``action`` after ``now`` (or that the last one passed)."""
+    mine = sorted((d for d in deadlines if d.action == action), key=lambda d: d.due)
+    if not mine:
+        return None
+    upcoming = [d for d in mine if d.due > now]
+    if upcoming:
+        nxt = upcoming[0]
+        text = t("deadline_next", lang, title=escape(nxt.title.get(lang) or nxt.title["en"]),
+                 round=t("deadline_round", lang, round=nxt.round) if nxt.round else "",
+                 due=_format_due(nxt.due), call=nxt.call_year,
+                 managed=t("managed_eacea" if nxt.managed_by == "eacea" else "managed_na", lang))
+        days = (nxt.due.date() - now.astimezone(nxt.due.tzinfo).date()).days
+        when = (t("today", lang) if days == 0 else t("tomorrow", lang) if days == 1
+                else t("in_days", lang, days=days))
+        text += f" ({when})"
+        if len(upcoming) > 1:
+            later = ", ".join(_format_due(d.due) for d in upcoming[1:3])
+            text += "\n" + t("deadline_later", lang, items=later)
+        chosen = nxt
+    else:
+        chosen = mine[-1]
+        text = t("deadline_passed", lang, title=escape(chosen.title.get(lang) or
+                                                       chosen.title["en"]),
+                 due=_format_due(chosen.due), call=chosen.call_year)
+    if chosen.note.get(lang):
+        text += f"\n\n{escape(chosen.note[lang])}"
+    text += (f'\n\n{t("deadline_source", lang)}: <a href="{html.escape(chosen.source)}">'
+             f"{html.escape(_short_url(chosen.source))}</a>\n<i>"
+             f"{'sprawdzono' if lang == 'pl' else 'verified'} {chosen.verified.isoformat()}</i>")
+    return text

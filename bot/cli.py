@@ -1,0 +1,159 @@
+"""The command line: `python -m bot [run|chat|ask|eval|validate]`.
+
+User errors (a bad setting, a broken knowledge file) end in clear lines and exit code 1 or 2,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot import knowledge
+from bot.assistant import Assistant, Reply
+from bot.config import ConfigError, Settings, load_settings
+
+DEFAULT_TOPICS = Path("../shared/kb-topics.yaml")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Erasmus+ assistant. With no command: the Telegram bot when "
+                    "TELEGRAM_BOT_TOKEN is set, otherwise a chat in this terminal.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the Telegram bot (or the terminal chat without a token)")
+    sub.add_parser("chat", help="chat with the assistant in this terminal")
+    ask = sub.add_parser("ask", help="answer questions given as arguments or one per line on stdin")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--lang", choices=("en", "pl"), help="language to prefer when unclear")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ev = sub.add_parser("eval", help="measure accuracy on YAML files of {q, lang, expect}")
+    ev.add_argument("files", nargs="+", type=Path)
+    ev.add_argument("--misses", type=int, default=100, help="how many misses to list")
+    val = sub.add_parser("validate", help="check the knowledge base and report every problem")
+    val.add_argument("directory", nargs="?", type=Path)
+    val.add_argument("--topics", type=Path, default=None,
+                     help="YAML of required topic ids (default: ../shared/kb-topics.yaml if "
+                          "present)")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        level=logging.DEBUG if settings.debug else logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # request URLs contain the token
+
+    command = args.command or "run"
+    if command == "validate":
+        # The required topic list belongs to this project's own knowledge base, not to others.
+        topics = args.topics or (None if args.directory else DEFAULT_TOPICS)
+        return validate(args.directory or settings.knowledge_dir, topics)
+    kb = load_or_exit(settings.knowledge_dir)
+    if command == "ask":
+        return ask_command(Assistant(kb), args.question, args.lang, args.json)
+    if command == "eval":
+        return eval_command(Assistant(kb), args.files, args.misses)
+    if command == "chat" or settings.token is None:
+        from bot.terminal import run_chat
+
+        return run_chat(settings, kb)
+    from bot.app import run_bot
+
+    return run_bot(settings)
+
+
+def required_topics(path: Path | None) -> list[str]:
+    if path is None or not path.exists():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [topic for group in data.values() if isinstance(group, dict) for topic in group]
+
+
+def validate(directory: Path, topics: Path | None) -> int:
+    result = knowledge.load(directory, required_ids=required_topics(topics))
+    for problem in result.problems:
+        print(problem)
+    if result.kb is not None:
+        kb = result.kb
+        from bot.review import collisions
+
+        clashes = collisions(kb)
+        for line in clashes:
+            print(line)
+        print(f"OK: {len(kb.entries)} entries in {len(kb.groups)} groups, "
+              f"{len(kb.deadlines)} deadlines, {len(kb.events)} events, "
+              f"{len(result.warnings) + len(clashes)} warning(s).")
+        return 0
+    print(f"{len(result.errors)} error(s), {len(result.warnings)} warning(s): "
+          "fix the errors above; the bot keeps using the last good knowledge base until then.")
+    return 1
+
+
+def load_or_exit(directory: Path) -> knowledge.KnowledgeBase:
+    result = knowledge.load(directory)
+    if result.kb is None:
+        for problem in result.errors:
+            print(problem, file=sys.stderr)
+        print(f"The knowledge base in {directory} has {len(result.errors)} error(s); "
+              "run `python -m bot validate` for details.", file=sys.stderr)
+        raise SystemExit(1)
+    return result.kb
+
+
+def reply_json(question: str, reply: Reply) -> dict[str, Any]:
+    answered = reply.kind in ("answer", "deadline")
+    ranking = reply.ranking
+    score = ranking.best.score if ranking and ranking.best else (100.0 if answered else 0.0)
+    alternatives = [{"id": m.entry_id, "score": m.score} for m in reply.alternatives]
+    return {
+        "question": question,
+        "lang": reply.lang,
+        "answered": answered,
+        "id": reply.entry_id if answered else None,
+        "score": score,
+        "alternatives": alternatives,
+        "answer": reply.text if answered else None,
+    }
+
+
+def ask_command(assistant: Assistant, questions: list[str], lang: str | None,
+                as_json: bool) -> int:
+    from bot.telegram_html import to_plain
+
+    source = questions or (line.rstrip("\n") for line in sys.stdin)
+    for question in source:
+        if not questions and not question.strip():
+            continue
+        reply = assistant.answer(question, lang)
+        if as_json:
+            print(json.dumps(reply_json(question, reply), ensure_ascii=False))
+        else:
+            print(to_plain(reply.text))
+            for row in reply.buttons:
+                print("  " + "   ".join(f"[{b.label}]" for b in row))
+            print()
+    return 0
+
+
+def eval_command(assistant: Assistant, files: list[Path], misses_shown: int) -> int:
+    from bot.evaluation import evaluate, format_report, read_eval_files
+
+    try:
+        items = read_eval_files(files)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        print(f"Cannot read the evaluation file: {exc}", file=sys.stderr)
+        return 2
+    report = evaluate(assistant, items)
+    print(format_report(report, misses_shown))
+    return 0

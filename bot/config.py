@@ -1,0 +1,84 @@
+"""Settings from the environment, read once at start-up in a function (never at import)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API = "https://api.telegram.org/bot"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None
+    api_base_url: str
+    db_path: Path
+    admins: frozenset[int]
+    knowledge_dir: Path
+    timezone: ZoneInfo
+    staff_chat_id: int | None
+    retention_days: int
+    reminder_days: tuple[int, ...]
+    webhook_url: str | None
+    webhook_port: int
+    debug: bool
+
+
+def _int_list(name: str, raw: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in raw.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise ConfigError(f"{name} must be whole numbers separated by commas, e.g. "
+                          f"{name}=123456789,987654321 (got {raw!r})") from None
+
+
+def _int(name: str, raw: str | None, default: int | None) -> int | None:
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number (got {raw!r})") from None
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read every setting, raising ConfigError with one clear sentence on a bad value."""
+    env = dict(os.environ if env is None else env)
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+    if token is not None and ":" not in token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (it should look "
+                          "like 123456:ABC-...; get one from @BotFather), or unset it to use the "
+                          "terminal chat")
+    tz_name = env.get("BOT_TIMEZONE", "Europe/Warsaw").strip() or "Europe/Warsaw"
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"BOT_TIMEZONE={tz_name!r} is not a known time zone; use a name such "
+                          "as Europe/Warsaw") from None
+    base = env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API
+    if not base.startswith(("http://", "https://")):
+        raise ConfigError("TELEGRAM_API_BASE_URL must start with http:// or https:// "
+                          f"(got {base!r})")
+    retention = _int("BOT_RETENTION_DAYS", env.get("BOT_RETENTION_DAYS"), 180)
+    reminders = _int_list("BOT_REMINDER_DAYS", env.get("BOT_REMINDER_DAYS", "7,1"))
+    knowledge_dir = Path(env.get("BOT_KNOWLEDGE_DIR", "").strip() or "knowledge")
+    return Settings(
+        token=token,
+        api_base_url=base,
+        db_path=Path(env.get("BOT_DB", "").strip() or "data/bot.sqlite3"),
+        admins=frozenset(_int_list("BOT_ADMINS", env.get("BOT_ADMINS", ""))),
+        knowledge_dir=knowledge_dir,
+        timezone=timezone,
+        staff_chat_id=_int("BOT_STAFF_CHAT_ID", env.get("BOT_STAFF_CHAT_ID"), None),
+        retention_days=retention if retention is not None else 180,
+        reminder_days=reminders,
+        webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
+        webhook_port=_int("BOT_WEBHOOK_PORT", env.get("BOT_WEBHOOK_PORT"), 8443) or 8443,
+        debug=env.get("BOT_DEBUG", "").strip().lower() in {"1", "true", "yes"},
+    )

@@ -1,0 +1,581 @@
+"""Load the knowledge base from YAML into frozen, typed objects, reporting every problem at once.
+
+The files are edited by office staff, so each check says where (file:line), what is wrong and
+what to do. Loading never raises on bad content: it returns the problems, and the caller decides
+(the CLI prints them; the running bot keeps its previous knowledge base).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import telegram_html
+from bot.yamlsource import Document, Path_, Problem, read_yaml
+
+LANGS = ("en", "pl")
+BRUSSELS = ZoneInfo("Europe/Brussels")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_YEAR = re.compile(r"^(20\d\d)(?:-(20\d\d))?$")
+_URL = re.compile(r"^https?://[^\s<>\"]+$")
+_DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One topic: the ways people ask about it and the answer in each language."""
+
+    id: str
+    group: str
+    title: dict[str, str]
+    questions: dict[str, tuple[str, ...]]
+    answer: dict[str, str]
+    sources: tuple[str, ...]
+    call_year: str
+    verified: date
+    related: tuple[str, ...]
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Group:
+    """A menu of entries in /topics; one entries file is one group."""
+
+    id: str
+    title: dict[str, str]
+    entry_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One application deadline of one action, round and call year."""
+
+    action: str
+    title: dict[str, str]
+    round: int | None
+    due: datetime
+    call_year: int
+    managed_by: str
+    entry: str | None
+    source: str
+    verified: date
+    note: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Event:
+    """A workshop, seminar, info session or open day announced to subscribers."""
+
+    id: str
+    title: dict[str, str]
+    description: dict[str, str]
+    start: datetime
+    end: datetime
+    place: dict[str, str]
+    online_url: str | None
+    registration_url: str | None
+    topics: tuple[str, ...]
+    audience: dict[str, str]
+    example: bool
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything the assistant knows, as loaded from one knowledge directory."""
+
+    directory: Path
+    groups: tuple[Group, ...]
+    entries: dict[str, Entry]
+    synonyms: tuple[tuple[str, ...], ...]
+    deadlines: tuple[Deadline, ...]
+    events: tuple[Event, ...]
+    event_topics: dict[str, dict[str, str]]
+    finder: dict[str, Any] = field(default_factory=dict)
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self.entries.get(entry_id)
+
+
+@dataclass
+class LoadResult:
+    """A knowledge base (None when there are errors) and every problem found."""
+
+    kb: KnowledgeBase | None
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+class _Checker:
+    """Collects problems for one document, with typed accessors that report instead of raise."""
+
+    def __init__(self, doc: Document, problems: list[Problem]) -> None:
+        self.doc = doc
+        self.problems = problems
+
+    def error(self, path: Path_, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.doc.file, self.doc.line(path), message, hint))
+
+    def warn(self, path: Path_, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.doc.file, self.doc.line(path), message, hint, "warning"))
+
+    def mapping(self, value: Any, path: Path_, what: str) -> dict[str, Any] | None:
+        if isinstance(value, dict):
+            return value
+        self.error(path, f"{what} must be a set of 'key: value' lines, not {_kind(value)}")
+        return None
+
+    def known_fields(self, data: dict[str, Any], path: Path_, allowed: Iterable[str],
+                     required: Iterable[str], what: str) -> None:
+        allowed = set(allowed)
+        for key in data:
+            if key not in allowed:
+                close = _closest(str(key), allowed)
+                hint = f"did you mean '{close}'?" if close else "allowed: " + ", ".join(
+                    sorted(allowed))
+                self.error((*path, key), f"{what} has an unknown field '{key}'", hint)
+        for key in required:
+            if key not in data or data[key] in (None, "", [], {}):
+                self.error(path, f"{what} is missing '{key}'", _FIELD_HINTS.get(key, ""))
+
+    def text(self, value: Any, path: Path_, what: str) -> str | None:
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if value not in (None, ""):
+            self.error(path, f"{what} must be text, not {_kind(value)}")
+        return None
+
+    def langs(self, value: Any, path: Path_, what: str, required: bool = True) -> dict[str, str]:
+        if isinstance(value, str):
+            return {lang: value.strip() for lang in LANGS}
+        data = self.mapping(value, path, what) if value is not None else None
+        result: dict[str, str] = {}
+        if data is None:
+            if required and value is None:
+                self.error(path, f"{what} is missing", "give it an 'en:' and a 'pl:' line")
+            return result
+        for key, text in data.items():
+            if key not in LANGS:
+                self.warn((*path, key), f"{what} has a language '{key}' the bot does not use",
+                          "the bot speaks en and pl")
+                continue
+            checked = self.text(text, (*path, key), f"{what} ({key})")
+            if checked:
+                result[key] = checked
+        for lang in LANGS:
+            if required and lang not in result:
+                self.error(path, f"{what} has no '{lang}' version",
+                           f"add a '{lang}:' line under it")
+        return result
+
+    def date_(self, value: Any, path: Path_, what: str) -> date | None:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self.error(path, f"{what} must be a date like 2026-11-24, not {value!r}")
+        return None
+
+    def datetime_(self, value: Any, path: Path_, what: str, tz: ZoneInfo) -> datetime | None:
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=tz)
+        if isinstance(value, str):
+            for fmt in _DATETIME_FORMATS:
+                try:
+                    return datetime.strptime(value.strip(), fmt).replace(tzinfo=tz)
+                except ValueError:
+                    continue
+        self.error(path, f"{what} must be a date and time like \"2027-01-20 10:00\" (quoted), "
+                   f"not {value!r}")
+        return None
+
+    def url(self, value: Any, path: Path_, what: str) -> str | None:
+        if isinstance(value, str) and _URL.match(value.strip()):
+            return value.strip()
+        self.error(path, f"{what} must be a web address starting with https://, not {value!r}")
+        return None
+
+
+_FIELD_HINTS = {
+    "sources": "list the official pages the answer comes from, one '- https://...' per line",
+    "verified": "write the date you last checked the answer against its sources: 2026-11-24",
+    "call_year": "write the call year the answer holds for (2026), or 2021-2027 if it never "
+                 "changes within the programme",
+    "questions": "add 'en:' and 'pl:' lists of at least 6 ways people ask",
+    "answer": "add the answer under 'en: |' and 'pl: |'",
+    "id": "give it a short unique id of lowercase letters, digits and dashes",
+}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    return {dict: "a set of fields", list: "a list", str: "text", bool: "yes/no",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _closest(word: str, options: Iterable[str]) -> str | None:
+    from rapidfuzz import process
+
+    best = process.extractOne(word, list(options), score_cutoff=70)
+    return best[0] if best else None
+
+
+ENTRY_FIELDS = ("id", "title", "questions", "answer", "sources", "call_year", "verified",
+                "related")
+ENTRY_REQUIRED = ("id", "title", "questions", "answer", "sources", "call_year", "verified")
+MIN_PHRASINGS = 6
+
+
+def load(directory: Path | str, today: date | None = None,
+         required_ids: Iterable[str] = ()) -> LoadResult:
+    """Load and check every knowledge file under ``directory``."""
+    directory = Path(directory)
+    today = today or date.today()
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        problems.append(Problem(str(directory), 1, "the knowledge directory does not exist",
+                                "set BOT_KNOWLEDGE_DIR to the folder holding entries/"))
+        return LoadResult(None, problems)
+
+    groups: list[Group] = []
+    entries: dict[str, Entry] = {}
+    related_refs: list[tuple[_Checker, Path_, str, str]] = []
+    entry_files = sorted((directory / "entries").glob("*.yaml"))
+    if not entry_files:
+        problems.append(Problem(str(directory / "entries"), 1, "no entries files (*.yaml) found"))
+    for path in entry_files:
+        doc, found = read_yaml(path, _shown(path, directory))
+        problems.extend(found)
+        if doc is not None:
+            group = _load_entries_file(doc, problems, entries, related_refs, today)
+            if group:
+                groups.append(group)
+    for checker, path, source_id, target in related_refs:
+        if target not in entries:
+            close = _closest(target, entries)
+            hint = f"did you mean '{close}'?" if close else "remove it or add that entry"
+            checker.error(path, f"entry '{source_id}' is related to '{target}', which does not "
+                          "exist", hint)
+    group_ids = [g.id for g in groups]
+    for gid in {g for g in group_ids if group_ids.count(g) > 1}:
+        problems.append(Problem(str(directory / "entries"), 1,
+                                f"two entries files use the group id '{gid}'",
+                                "give each file its own group id"))
+    for missing in sorted(set(required_ids) - set(entries)):
+        problems.append(Problem(str(directory / "entries"), 1,
+                                f"the required topic '{missing}' has no entry",
+                                "add an entry with exactly this id"))
+
+    synonyms = _load_synonyms(directory / "synonyms.yaml", directory, problems)
+    deadlines = _load_deadlines(directory / "deadlines.yaml", directory, problems, entries)
+    events, topics = _load_events(directory / "events.yaml", directory, problems, today)
+    finder = _load_finder(directory / "finder.yaml", directory, problems, entries)
+    if any(p.severity == "error" for p in problems):
+        return LoadResult(None, problems)
+    kb = KnowledgeBase(directory, tuple(groups), entries, synonyms, deadlines, events, topics,
+                       finder)
+    return LoadResult(kb, problems)
+
+
+def _shown(path: Path, directory: Path) -> str:
+    """The path as staff would type it: relative to the current folder when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _load_entries_file(doc: Document, problems: list[Problem], entries: dict[str, Entry],
+                       related_refs: list[tuple[_Checker, Path_, str, str]],
+                       today: date) -> Group | None:
+    c = _Checker(doc, problems)
+    data = c.mapping(doc.data, (), "an entries file")
+    if data is None:
+        return None
+    c.known_fields(data, (), ("group", "entries"), ("group", "entries"), "the file")
+    group_data = c.mapping(data.get("group") or {}, ("group",), "'group'") or {}
+    c.known_fields(group_data, ("group",), ("id", "title"), ("id", "title"), "the group")
+    group_id = str(group_data.get("id") or Path(doc.file).stem)
+    group_title = c.langs(group_data.get("title"), ("group", "title"), "the group title")
+    raw_entries = data.get("entries") or []
+    if not isinstance(raw_entries, list):
+        c.error(("entries",), "'entries' must be a list: start each entry with '- id: ...'")
+        return None
+    ids: list[str] = []
+    for i, raw in enumerate(raw_entries):
+        entry = _load_entry(c, raw, ("entries", i), group_id, entries, related_refs, today)
+        if entry:
+            entries[entry.id] = entry
+            ids.append(entry.id)
+    return Group(group_id, group_title, tuple(ids))
+
+
+def _load_entry(c: _Checker, raw: Any, path: Path_, group: str, entries: dict[str, Entry],
+                related_refs: list[tuple[_Checker, Path_, str, str]],
+                today: date) -> Entry | None:
+    data = c.mapping(raw, path, "an entry")
+    if data is None:
+        return None
+    c.known_fields(data, path, ENTRY_FIELDS, ENTRY_REQUIRED, "this entry")
+    entry_id = c.text(data.get("id"), (*path, "id"), "the id")
+    if entry_id is None:
+        return None
+    if not _ID.match(entry_id):
+        c.error((*path, "id"), f"the id '{entry_id}' may hold only lowercase letters, digits "
+                "and dashes", "for example: ka220-cooperation-partnerships")
+    if entry_id in entries:
+        first = entries[entry_id]
+        c.error((*path, "id"), f"the id '{entry_id}' is used twice",
+                f"it is already used at {first.file}:{first.line}; rename one of them")
+        return None
+    title = c.langs(data.get("title"), (*path, "title"), "the title")
+    questions: dict[str, tuple[str, ...]] = {}
+    qdata = c.mapping(data.get("questions") or {}, (*path, "questions"), "'questions'") or {}
+    for lang in LANGS:
+        items = qdata.get(lang)
+        qpath = (*path, "questions", lang)
+        if not isinstance(items, list) or not items:
+            c.error((*path, "questions"), f"'questions' has no '{lang}' list",
+                    f"add '{lang}:' with at least {MIN_PHRASINGS} ways people ask, one per line")
+            continue
+        texts = tuple(t for i, q in enumerate(items)
+                      if (t := c.text(q, (*qpath, i), f"question {i + 1} ({lang})")))
+        if len(texts) < MIN_PHRASINGS:
+            c.warn(qpath, f"only {len(texts)} '{lang}' phrasings",
+                   f"write at least {MIN_PHRASINGS}: the matcher learns from them")
+        questions[lang] = texts
+    answer = c.langs(data.get("answer"), (*path, "answer"), "the answer")
+    for lang, text in answer.items():
+        for message in telegram_html.check(text):
+            c.error((*path, "answer", lang), f"answer ({lang}): {message}",
+                    "see knowledge/README.md for the tags Telegram accepts")
+        length = telegram_html.visible_length(text)
+        if length > telegram_html.MAX_MESSAGE_LENGTH - 600:
+            c.error((*path, "answer", lang), f"answer ({lang}) is {length} characters; with its "
+                    f"sources it would not fit one Telegram message ({telegram_html.MAX_MESSAGE_LENGTH})",
+                    "shorten it or split it into two entries linked by 'related'")
+        elif length > 1200:
+            c.warn((*path, "answer", lang), f"answer ({lang}) is {length} characters",
+                   "people read on phones: aim for under 900")
+    sources_raw = data.get("sources")
+    sources: list[str] = []
+    if isinstance(sources_raw, list):
+        for i, s in enumerate(sources_raw):
+            if (u := c.url(s, (*path, "sources", i), "a source")):
+                sources.append(u)
+    elif sources_raw is not None:
+        c.error((*path, "sources"), "'sources' must be a list of web addresses",
+                _FIELD_HINTS["sources"])
+    call_year = str(data.get("call_year") or "")
+    if call_year and not _YEAR.match(call_year):
+        c.error((*path, "call_year"), f"call_year '{call_year}' is not a year",
+                _FIELD_HINTS["call_year"])
+    verified = (c.date_(data["verified"], (*path, "verified"), "'verified'")
+                if data.get("verified") else None)
+    if verified and verified > today:
+        c.error((*path, "verified"), f"'verified' is in the future ({verified})",
+                "write the day you checked the sources")
+    elif verified and today - verified > timedelta(days=365):
+        c.warn((*path, "verified"), f"last verified on {verified}, over a year ago",
+               "check the sources again and update the date")
+    related_raw = data.get("related") or []
+    related: list[str] = []
+    if isinstance(related_raw, list):
+        for i, r in enumerate(related_raw):
+            if isinstance(r, str):
+                related.append(r)
+                related_refs.append((c, (*path, "related", i), entry_id, r))
+    else:
+        c.error((*path, "related"), "'related' must be a list of entry ids: [id-one, id-two]")
+    if not (title and questions and answer and sources and verified and call_year):
+        return None
+    return Entry(entry_id, group, title, questions, answer, tuple(sources), call_year, verified,
+                 tuple(related), c.doc.file, c.doc.line(path))
+
+
+def _optional_doc(path: Path, directory: Path,
+                  problems: list[Problem]) -> tuple[_Checker, Any] | None:
+    if not path.exists():
+        return None
+    doc, found = read_yaml(path, _shown(path, directory))
+    problems.extend(found)
+    if doc is None or doc.data is None:
+        return None
+    return _Checker(doc, problems), doc.data
+
+
+def _load_synonyms(path: Path, directory: Path,
+                   problems: list[Problem]) -> tuple[tuple[str, ...], ...]:
+    loaded = _optional_doc(path, directory, problems)
+    if loaded is None:
+        return ()
+    c, data = loaded
+    data = c.mapping(data, (), "synonyms.yaml")
+    if data is None:
+        return ()
+    c.known_fields(data, (), ("synonyms",), ("synonyms",), "synonyms.yaml")
+    result: list[tuple[str, ...]] = []
+    seen: dict[str, int] = {}
+    for i, row in enumerate(data.get("synonyms") or []):
+        if not isinstance(row, list) or len(row) < 2:
+            c.error(("synonyms", i), "each synonyms line is a list of at least two words: "
+                    "[ka220, cooperation partnership]")
+            continue
+        words = tuple(str(w) for w in row if str(w).strip())
+        for w in words:
+            key = w.lower()
+            if key in seen and seen[key] != i:
+                c.warn(("synonyms", i), f"'{w}' is in two synonym lines",
+                       f"the other is on line {c.doc.line(('synonyms', seen[key]))}; "
+                       "keep it in one")
+            seen[key] = i
+        result.append(words)
+    return tuple(result)
+
+
+def _load_deadlines(path: Path, directory: Path, problems: list[Problem],
+                    entries: dict[str, Entry]) -> tuple[Deadline, ...]:
+    loaded = _optional_doc(path, directory, problems)
+    if loaded is None:
+        return ()
+    c, data = loaded
+    data = c.mapping(data, (), "deadlines.yaml")
+    if data is None:
+        return ()
+    result: list[Deadline] = []
+    fields = ("action", "title", "round", "due", "call_year", "managed_by", "entry", "source",
+              "verified", "note")
+    required = ("action", "title", "due", "call_year", "source", "verified")
+    for i, raw in enumerate(data.get("deadlines") or []):
+        p: Path_ = ("deadlines", i)
+        d = c.mapping(raw, p, "a deadline")
+        if d is None:
+            continue
+        c.known_fields(d, p, fields, required, "this deadline")
+        action = c.text(d.get("action"), (*p, "action"), "the action")
+        title = c.langs(d.get("title"), (*p, "title"), "the title")
+        due = c.datetime_(d.get("due"), (*p, "due"), "'due'", BRUSSELS) if d.get("due") else None
+        source = c.url(d.get("source"), (*p, "source"), "'source'") if d.get("source") else None
+        verified = c.date_(d.get("verified"), (*p, "verified"), "'verified'") if d.get(
+            "verified") else None
+        entry = d.get("entry")
+        if entry is not None and entry not in entries:
+            c.error((*p, "entry"), f"deadline links to the entry '{entry}', which does not exist",
+                    "use an id from entries/*.yaml")
+        managed_by = str(d.get("managed_by") or "national-agency")
+        if managed_by not in ("national-agency", "eacea"):
+            c.error((*p, "managed_by"), "managed_by must be national-agency or eacea")
+        year = d.get("call_year")
+        if not isinstance(year, int):
+            c.error((*p, "call_year"), "call_year must be a year such as 2026")
+            continue
+        rnd = d.get("round")
+        if rnd is not None and not isinstance(rnd, int):
+            c.error((*p, "round"), "round must be a number: 1, 2 or 3")
+            continue
+        note = c.langs(d.get("note"), (*p, "note"), "the note", required=False)
+        if action and title and due and source and verified:
+            result.append(Deadline(action.upper(), title, rnd, due, year, managed_by, entry,
+                                   source, verified, note))
+    return tuple(sorted(result, key=lambda x: x.due))
+
+
+def _load_events(path: Path, directory: Path, problems: list[Problem],
+                 today: date) -> tuple[tuple[Event, ...], dict[str, dict[str, str]]]:
+    loaded = _optional_doc(path, directory, problems)
+    if loaded is None:
+        return (), {}
+    c, data = loaded
+    data = c.mapping(data, (), "events.yaml")
+    if data is None:
+        return (), {}
+    c.known_fields(data, (), ("timezone", "topics", "events"), ("topics",), "events.yaml")
+    tz_name = str(data.get("timezone") or "Europe/Warsaw")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (KeyError, ValueError):
+        c.error(("timezone",), f"unknown time zone '{tz_name}'", "for example: Europe/Warsaw")
+        tz = ZoneInfo("Europe/Warsaw")
+    topics: dict[str, dict[str, str]] = {}
+    for key, title in (c.mapping(data.get("topics") or {}, ("topics",), "'topics'") or {}).items():
+        if not _ID.match(str(key)):
+            c.error(("topics", key), f"topic id '{key}' may hold only lowercase letters, digits "
+                    "and dashes")
+        topics[str(key)] = c.langs(title, ("topics", key), f"topic '{key}'")
+    fields = ("id", "example", "title", "description", "start", "end", "place", "online_url",
+              "registration_url", "topics", "audience")
+    required = ("id", "title", "description", "start", "end", "topics")
+    events: list[Event] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(data.get("events") or []):
+        p: Path_ = ("events", i)
+        d = c.mapping(raw, p, "an event")
+        if d is None:
+            continue
+        c.known_fields(d, p, fields, required, "this event")
+        event_id = c.text(d.get("id"), (*p, "id"), "the id")
+        if event_id in seen:
+            c.error((*p, "id"), f"the event id '{event_id}' is used twice",
+                    f"the first is on line {seen[event_id]}; rename one")
+        if event_id:
+            seen[event_id] = c.doc.line((*p, "id"))
+        title = c.langs(d.get("title"), (*p, "title"), "the title")
+        description = c.langs(d.get("description"), (*p, "description"), "the description")
+        start = c.datetime_(d.get("start"), (*p, "start"), "'start'", tz) if d.get(
+            "start") else None
+        end = c.datetime_(d.get("end"), (*p, "end"), "'end'", tz) if d.get("end") else None
+        if start and end and end <= start:
+            c.error((*p, "end"), f"the event ends ({end:%Y-%m-%d %H:%M}) before it starts "
+                    f"({start:%Y-%m-%d %H:%M})", "check the dates")
+        elif end and end.date() < today:
+            c.warn((*p, "end"), "this event is in the past",
+                   "it is no longer shown; you may delete it")
+        for key in ("online_url", "registration_url"):
+            if d.get(key) is not None:
+                c.url(d.get(key), (*p, key), f"'{key}'")
+        event_topics = d.get("topics") or []
+        if not isinstance(event_topics, list):
+            c.error((*p, "topics"), "'topics' must be a list: [ka2, vet]")
+            event_topics = []
+        for j, t in enumerate(event_topics):
+            if t not in topics:
+                c.error((*p, "topics", j), f"unknown topic '{t}'",
+                        "use one of: " + ", ".join(topics))
+        place = c.langs(d.get("place"), (*p, "place"), "the place", required=False)
+        audience = c.langs(d.get("audience"), (*p, "audience"), "the audience", required=False)
+        if event_id and title and description and start and end:
+            events.append(Event(event_id, title, description, start, end, place,
+                                d.get("online_url"), d.get("registration_url"),
+                                tuple(str(t) for t in event_topics), audience,
+                                bool(d.get("example", False))))
+    return tuple(sorted(events, key=lambda e: e.start)), topics
+
+
+def _load_finder(path: Path, directory: Path, problems: list[Problem],
+                 entries: dict[str, Entry]) -> dict[str, Any]:
+    loaded = _optional_doc(path, directory, problems)
+    if loaded is None:
+        return {}
+    c, data = loaded
+    data = c.mapping(data, (), "finder.yaml")
+    return data or {}

@@ -1,0 +1,208 @@
+"""Match a question to knowledge-base entries: pure functions and one precomputed index.
+
+People type with typos, without Polish diacritics, with acronyms and inflected Polish. Every
+phrasing and every question goes through the same normalisation (fold case and diacritics, light
+stemming, synonyms to one canonical word), then two scores are combined:
+
+- fuzzy similarity to the closest phrasing of an entry (rapidfuzz, vectorised with ``cdist``);
+- how much of the question's vocabulary the entry covers, weighted by rarity (IDF), where words the
+  knowledge base has never seen weigh heavily — that is what makes off-topic questions abstain.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from bot.knowledge import KnowledgeBase
+
+Outcome = Literal["answer", "suggest", "none"]
+
+# Tuned with `python -m bot eval` on the dev questions; see README "Accuracy".
+CONFIDENT = 62.0
+UNSURE = 44.0
+MARGIN = 4.0
+FUZZY_WEIGHT = 0.45
+
+_FOLD = str.maketrans({"ł": "l", "Ł": "l", "ß": "ss", "æ": "ae", "ø": "o", "đ": "d"})
+_NON_WORD = re.compile(r"[^\w+]+")
+
+STOPWORDS = frozenset("""
+a an the of to in on for and or is are am be was were do does did can could i my me we our you
+your it its this that these those with at by from as about what which who how when where why will
+would should shall may might there their they them he she his her if any some get getting have has
+had not no yes so than then also just into please hi hello much many more most like want need know
+tell us one
+i w we na z ze do o od po za dla jak czy co to jest sa się sie mi mnie moj moja moje ja ty my
+nie tak ile jaki jaka jakie jakich kiedy gdzie kto ktory ktora ktore ktorych ten ta te tego tej
+oraz lub albo a ale by byc być mam ma mozna można moge mogę prosze proszę dzien dobry czesc hej
+przez przy u pod nad jako tez też juz już jeszcze jesli jeśli bo ze że go jej ich nam wam dla
+sobie swoj swoja swoje mojej moim moich naszej nasz nasza nasze
+""".split())
+
+# Ordered longest first: the first suffix that leaves a stem of at least 4 letters is cut.
+_PL_SUFFIXES = tuple(sorted("""
+owania owanie owaniu owych owymi owego owemu ami ach ach iem iach ego emu ymi imi ych ich
+owa owe owy owej owi ów om ie ia iu ią ę ą y i a e o u ów
+""".split(), key=len, reverse=True))
+_EN_SUFFIXES = ("ing", "ies", "ied", "es", "ed", "s")
+
+
+def fold(text: str) -> str:
+    """Lowercase, drop diacritics (ł too), turn punctuation into spaces."""
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD).lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
+
+
+def stem(token: str) -> str:
+    """A light stemmer good enough for matching both English and Polish inflection."""
+    if len(token) <= 4 or any(ch.isdigit() for ch in token):
+        return token
+    for suffix in _PL_SUFFIXES + _EN_SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 4:
+            return token[: -len(suffix)]
+    return token
+
+
+class Normaliser:
+    """fold -> stem -> synonyms to one canonical token -> stopwords removed."""
+
+    def __init__(self, synonyms: tuple[tuple[str, ...], ...]) -> None:
+        self._canonical: dict[str, str] = {}
+        for row in synonyms:
+            canonical = "_".join(self._stems(row[0]))
+            for phrase in row:
+                key = " ".join(self._stems(phrase))
+                if key:
+                    self._canonical.setdefault(key, canonical)
+        phrases = sorted(self._canonical, key=len, reverse=True)
+        self._pattern = (re.compile(r"(?<!\S)(" + "|".join(map(re.escape, phrases)) + r")(?!\S)")
+                         if phrases else None)
+
+    @staticmethod
+    def _stems(text: str) -> list[str]:
+        return [stem(t) for t in fold(text).split()]
+
+    def tokens(self, text: str) -> list[str]:
+        stemmed = " ".join(self._stems(text))
+        if self._pattern is not None:
+            stemmed = self._pattern.sub(lambda m: self._canonical[m.group(1)], stemmed)
+        return [t for t in stemmed.split() if t not in STOPWORDS]
+
+    def __call__(self, text: str) -> str:
+        return " ".join(self.tokens(text))
+
+
+@dataclass(frozen=True)
+class Match:
+    entry_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The decision for one question and the candidates behind it, best first."""
+
+    outcome: Outcome
+    matches: tuple[Match, ...]
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+class Matcher:
+    """An index over every phrasing and title in the knowledge base, built once per load."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.normalise = Normaliser(kb.synonyms)
+        self.entry_ids: list[str] = list(kb.entries)
+        phrasings: list[str] = []
+        owners: list[int] = []
+        entry_tokens: list[set[str]] = []
+        for index, entry in enumerate(kb.entries.values()):
+            texts = [*entry.title.values()]
+            for lang_questions in entry.questions.values():
+                texts.extend(lang_questions)
+            vocab: set[str] = set()
+            for text in texts:
+                tokens = self.normalise.tokens(text)
+                vocab.update(tokens)
+                if tokens:
+                    phrasings.append(" ".join(tokens))
+                    owners.append(index)
+            entry_tokens.append(vocab)
+        self._phrasings = phrasings
+        self._owners = np.asarray(owners, dtype=np.int64)
+        document_frequency: dict[str, int] = defaultdict(int)
+        for vocab in entry_tokens:
+            for token in vocab:
+                document_frequency[token] += 1
+        n = max(len(entry_tokens), 1)
+        self._idf = {t: math.log(1 + n / df) for t, df in document_frequency.items()}
+        self._unknown_idf = math.log(1 + n) * 1.1
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for index, vocab in enumerate(entry_tokens):
+            for token in vocab:
+                self._postings[token].append(index)
+        self._vocabulary = sorted(self._idf)
+
+    def _correct(self, token: str) -> str:
+        """Map a misspelt word to the closest word the knowledge base knows."""
+        if token in self._idf or len(token) < 4 or any(ch.isdigit() for ch in token):
+            return token
+        cutoff = 1 if len(token) < 7 else 2
+        found = process.extractOne(token, self._vocabulary, scorer=Levenshtein.distance,
+                                   score_cutoff=cutoff)
+        return found[0] if found else token
+
+    def scores(self, question: str) -> np.ndarray:
+        """A 0–100 score for every entry, in the order of ``entry_ids``."""
+        tokens = [self._correct(t) for t in self.normalise.tokens(question)]
+        count = len(self.entry_ids)
+        if not tokens or not self._phrasings:
+            return np.zeros(count)
+        query = " ".join(tokens)
+        similarity = process.cdist([query], self._phrasings, scorer=fuzz.token_set_ratio,
+                                   dtype=np.uint8, workers=1)[0].astype(np.float64)
+        ratio = process.cdist([query], self._phrasings, scorer=fuzz.ratio, dtype=np.uint8,
+                              workers=1)[0].astype(np.float64)
+        blended = 0.5 * similarity + 0.5 * ratio
+        fuzzy = np.zeros(count)
+        np.maximum.at(fuzzy, self._owners, blended)
+        weights = [self._idf.get(t, self._unknown_idf) for t in tokens]
+        total = sum(weights)
+        coverage = np.zeros(count)
+        for token, weight in zip(tokens, weights, strict=True):
+            for index in self._postings.get(token, ()):
+                coverage[index] += weight
+        coverage = 100.0 * coverage / total
+        return FUZZY_WEIGHT * fuzzy + (1 - FUZZY_WEIGHT) * coverage
+
+    def rank(self, question: str, limit: int = 3) -> Ranking:
+        """The best ``limit`` entries and whether to answer, suggest or abstain."""
+        scores = self.scores(question)
+        if not len(scores):
+            return Ranking("none", ())
+        top = np.argsort(-scores, kind="stable")[:limit]
+        matches = tuple(Match(self.entry_ids[i], round(float(scores[i]), 1)) for i in top)
+        return Ranking(decide(matches), matches)
+
+
+def decide(matches: tuple[Match, ...]) -> Outcome:
+    """Answer only when the best match is strong and clearly ahead of the next one."""
+    if not matches or matches[0].score < UNSURE:
+        return "none"
+    runner_up = matches[1].score if len(matches) > 1 else 0.0
+    if matches[0].score >= CONFIDENT and matches[0].score - runner_up >= MARGIN:
+        return "answer"
+    return "suggest"

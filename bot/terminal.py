@@ -1,0 +1,89 @@
+"""The terminal chat: the same assistant as in Telegram, with buttons shown as numbers."""
+
+from __future__ import annotations
+
+import sys
+
+from bot.assistant import Assistant, Button, Reply
+from bot.config import Settings
+from bot.knowledge import KnowledgeBase
+from bot.telegram_html import to_plain
+from bot.texts import t
+
+PROMPT = "you> "
+
+
+class TerminalChat:
+    """Keeps the language and the last buttons between turns; prints replies as plain text."""
+
+    def __init__(self, assistant: Assistant, lang: str | None = None) -> None:
+        self.assistant = assistant
+        self.lang = lang
+        self.buttons: list[Button] = []
+
+    def handle(self, line: str) -> str:
+        """The printed reply to one typed line (a question, a command or a button number)."""
+        text = line.strip()
+        lang = self.lang or "en"
+        if text.isdigit() and self.buttons and 1 <= int(text) <= len(self.buttons):
+            return self.press(self.buttons[int(text) - 1].action)
+        command, _, rest = text.partition(" ")
+        if command in ("/start", "/help"):
+            return self.show(Reply(t(command[1:], lang), lang=lang))
+        if command == "/topics":
+            return self.show(self.assistant.topics_reply(lang))
+        if command == "/language":
+            if rest.strip() in ("en", "pl"):
+                self.lang = rest.strip()
+                return self.show(Reply(t("language_set", self.lang), lang=self.lang))
+            return "Type /language en or /language pl."
+        if command.startswith("/") and command not in ("/contact",):
+            return self.show(Reply(t("unknown_command", lang), lang=lang))
+        if command == "/contact":
+            return ("In Telegram, /contact forwards your question to the International Relations "
+                    "Office staff. In this terminal there is no one to forward it to.")
+        reply = self.assistant.answer(text, self.lang)
+        if self.lang is None and reply.lang in ("en", "pl"):
+            self.lang = reply.lang
+        return self.show(reply)
+
+    def press(self, action: str) -> str:
+        lang = self.lang or "en"
+        kind, _, value = action.partition(":")
+        if kind == "e":
+            return self.show(self.assistant.entry_reply(value, lang))
+        if kind == "g":
+            return self.show(self.assistant.group_reply(value, lang))
+        if action == "topics":
+            return self.show(self.assistant.topics_reply(lang))
+        if kind == "fb":
+            return self.show(Reply(t("thanks_feedback", lang), lang=lang))
+        return self.handle("/" + action)
+
+    def show(self, reply: Reply) -> str:
+        self.buttons = [b for row in reply.buttons for b in row]
+        lines = [to_plain(reply.text)]
+        if self.buttons:
+            lines.append("")
+            lines.extend(f"  [{i}] {b.label}" for i, b in enumerate(self.buttons, 1))
+        return "\n".join(lines)
+
+
+def run_chat(settings: Settings, kb: KnowledgeBase) -> int:
+    chat = TerminalChat(Assistant(kb))
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(f"Erasmus+ assistant — {len(kb.entries)} topics loaded. Ask in English or Polish; "
+              "type a number to press a button, /help for commands, Ctrl-D to quit.")
+        if settings.token is None:
+            print("(TELEGRAM_BOT_TOKEN is not set, so this is the terminal chat.)")
+    while True:
+        try:
+            line = input(PROMPT if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if line.strip() in ("/quit", "/exit"):
+            return 0
+        print(chat.handle(line))
+        print()

@@ -1,0 +1,133 @@
+"""The assistant's own words (not Erasmus+ facts, which live in knowledge/), in each language."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "start": {
+        "en": "👋 Hello! I answer questions about <b>Erasmus+</b> funding — studying or training "
+              "abroad, staff mobility, KA1 and KA2 projects, deadlines — from a knowledge base "
+              "kept by the Erasmus+ InnHUB team at Bialystok University of Technology, always "
+              "with the official source.\n\nJust type your question, in English or Polish. "
+              "Or try:\n/topics — browse all topics\n/finder — which action fits me?\n"
+              "/events — upcoming workshops\n/subscribe — get announcements\n"
+              "/contact — talk to a person\n/language — change language\n/help — all commands",
+        "pl": "👋 Dzień dobry! Odpowiadam na pytania o dofinansowanie z <b>Erasmus+</b> — studia i "
+              "praktyki za granicą, wyjazdy kadry, projekty KA1 i KA2, terminy — na podstawie "
+              "bazy wiedzy prowadzonej przez zespół Erasmus+ InnHUB Politechniki Białostockiej, "
+              "zawsze z oficjalnym źródłem.\n\nNapisz pytanie po polsku lub angielsku. "
+              "Albo wybierz:\n/topics — wszystkie tematy\n/finder — która akcja jest dla mnie?\n"
+              "/events — najbliższe warsztaty\n/subscribe — zapisz się na powiadomienia\n"
+              "/contact — rozmowa z człowiekiem\n/language — zmiana języka\n/help — wszystkie polecenia",
+    },
+    "help": {
+        "en": "<b>How to use me</b>\nType a question the way you would ask a person, e.g. "
+              "<i>how much is the Erasmus grant in Spain</i> or <i>next deadline KA210</i>.\n\n"
+              "/topics — browse topics\n/finder — find the action that fits you\n"
+              "/events — upcoming workshops and info sessions\n"
+              "/subscribe, /unsubscribe, /subscriptions — announcements\n"
+              "/contact — send your question to a person\n/language — English or Polish\n"
+              "/privacy — what I store · /forget — delete it",
+        "pl": "<b>Jak ze mną rozmawiać</b>\nNapisz pytanie tak, jak zadałbyś je człowiekowi, np. "
+              "<i>ile wynosi stypendium Erasmus w Hiszpanii</i> albo <i>najbliższy termin KA210</i>."
+              "\n\n/topics — tematy\n/finder — znajdź odpowiednią akcję\n"
+              "/events — najbliższe warsztaty i spotkania\n"
+              "/subscribe, /unsubscribe, /subscriptions — powiadomienia\n"
+              "/contact — przekaż pytanie człowiekowi\n/language — polski lub angielski\n"
+              "/privacy — co przechowuję · /forget — usuń moje dane",
+    },
+    "dont_know": {
+        "en": "🤔 I don't know the answer to that, and I would rather not guess about money or "
+              "deadlines.\n\nYou can browse the /topics, rephrase the question, or use /contact "
+              "to send it to a person at the International Relations Office.",
+        "pl": "🤔 Nie znam odpowiedzi na to pytanie, a w sprawie pieniędzy i terminów wolę nie "
+              "zgadywać.\n\nMożesz przejrzeć /topics, zadać pytanie inaczej albo użyć /contact, "
+              "aby przekazać je pracownikowi Biura Współpracy Międzynarodowej.",
+    },
+    "did_you_mean": {
+        "en": "I am not sure I understood. Did you mean one of these?",
+        "pl": "Nie jestem pewien, czy dobrze rozumiem. Czy chodziło o jeden z tych tematów?",
+    },
+    "empty": {
+        "en": "Please type a question, e.g. <i>how long can I study abroad with Erasmus+?</i>",
+        "pl": "Napisz pytanie, np. <i>jak długo mogę studiować za granicą z Erasmus+?</i>",
+    },
+    "too_long": {
+        "en": "That message is very long; I read only its first {limit} characters. "
+              "A short question works best.",
+        "pl": "Ta wiadomość jest bardzo długa; czytam tylko pierwsze {limit} znaków. "
+              "Najlepiej działa krótkie pytanie.",
+    },
+    "other_language": {
+        "en": "ℹ️ I speak English and Polish; here is my answer in English.",
+        "pl": "ℹ️ Mówię po polsku i angielsku; oto odpowiedź po angielsku.",
+    },
+    "fallback_note": {
+        "en": "ℹ️ This answer is not yet available in English; here it is in Polish.",
+        "pl": "ℹ️ Ta odpowiedź nie jest jeszcze dostępna po polsku; oto wersja angielska.",
+    },
+    "sources": {"en": "Sources", "pl": "Źródła"},
+    "holds_for": {
+        "en": "Holds for the {year} call · verified {verified}",
+        "pl": "Dotyczy naboru {year} · sprawdzono {verified}",
+    },
+    "holds_for_programme": {
+        "en": "Holds for the {year} programme · verified {verified}",
+        "pl": "Dotyczy programu {year} · sprawdzono {verified}",
+    },
+    "related": {"en": "Related", "pl": "Zobacz też"},
+    "topics": {"en": "📚 Choose a topic group:", "pl": "📚 Wybierz grupę tematów:"},
+    "back": {"en": "⬅ Back", "pl": "⬅ Wstecz"},
+    "helpful": {"en": "👍 Helpful", "pl": "👍 Pomocne"},
+    "not_helpful": {"en": "👎 Not helpful", "pl": "👎 Nie pomogło"},
+    "thanks_feedback": {"en": "Thank you for the feedback!", "pl": "Dziękuję za ocenę!"},
+    "thanks_negative": {
+        "en": "Thank you. The team will look at this answer. Use /contact to ask a person.",
+        "pl": "Dziękuję. Zespół przejrzy tę odpowiedź. Użyj /contact, by zapytać człowieka.",
+    },
+    "language_set": {"en": "I will answer in English.", "pl": "Będę odpowiadać po polsku."},
+    "choose_language": {"en": "Choose your language:", "pl": "Wybierz język:"},
+    "apology": {
+        "en": "😕 Sorry, something went wrong on my side. Please try again in a moment.",
+        "pl": "😕 Przepraszam, coś poszło nie tak po mojej stronie. Spróbuj ponownie za chwilę.",
+    },
+    "unknown_command": {
+        "en": "I don't know that command. /help lists what I can do.",
+        "pl": "Nie znam tego polecenia. /help pokazuje, co potrafię.",
+    },
+    "outdated": {"en": "This button is out of date.", "pl": "Ten przycisk jest nieaktualny."},
+    "deadline_next": {
+        "en": "📅 <b>Next deadline: {title}</b>{round}\n<b>{due}</b> (Brussels time), "
+              "{call} call{managed}.",
+        "pl": "📅 <b>Najbliższy termin: {title}</b>{round}\n<b>{due}</b> (czasu brukselskiego), "
+              "nabór {call}{managed}.",
+    },
+    "deadline_passed": {
+        "en": "📅 <b>{title}</b>: the last deadline I know, <b>{due}</b> (Brussels time, {call} "
+              "call), <b>has passed</b>. The next call's dates are published in the Programme "
+              "Guide of the next year; I will not guess them.",
+        "pl": "📅 <b>{title}</b>: ostatni znany mi termin, <b>{due}</b> (czasu brukselskiego, "
+              "nabór {call}), <b>już minął</b>. Terminy kolejnego naboru publikuje Przewodnik po "
+              "programie na następny rok; nie będę ich zgadywać.",
+    },
+    "deadline_round": {"en": " — round {round}", "pl": " — runda {round}"},
+    "deadline_later": {"en": "Later: {items}", "pl": "Później: {items}"},
+    "managed_na": {
+        "en": ", submitted to your national agency",
+        "pl": ", wniosek składa się w agencji narodowej",
+    },
+    "managed_eacea": {
+        "en": ", submitted to EACEA (Brussels)",
+        "pl": ", wniosek składa się w EACEA (Bruksela)",
+    },
+    "deadline_source": {"en": "Source", "pl": "Źródło"},
+    "in_days": {"en": "in {days} days", "pl": "za {days} dni"},
+    "today": {"en": "today", "pl": "dzisiaj"},
+    "tomorrow": {"en": "tomorrow", "pl": "jutro"},
+}
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The text ``key`` in ``lang`` (English when missing), with ``values`` filled in."""
+    variants = TEXTS[key]
+    text = variants.get(lang) or variants["en"]
+    return text.format(**values) if values else text
