@@ -1,1 +1,4 @@
-"""Erasmus+ assistant: answers Erasmus+ questions from a YAML knowledge base, in Telegram and a terminal."""
+"""Erasmus+ assistant: answers Erasmus+ questions from a YAML knowledge base.
+
+The same answers reach Telegram and the terminal chat.
+"""

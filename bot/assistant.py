@@ -8,6 +8,7 @@ short enough to be Telegram callback data (at most 64 bytes).
 from __future__ import annotations
 
 import html
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,11 +24,38 @@ MAX_QUESTION = 1000
 ReplyKind = Literal["answer", "suggest", "none", "deadline", "info"]
 
 _DEADLINE_WORDS = frozenset(
-    "deadline deadlines due termin terminy terminu terminie kiedy until date dates closing "
-    "frist fristen antragsfrist antragsfristen uzaverka scadenza".split())
+    [
+        "deadline",
+        "deadlines",
+        "due",
+        "termin",
+        "terminy",
+        "terminu",
+        "terminie",
+        "kiedy",
+        "until",
+        "date",
+        "dates",
+        "closing",
+        "frist",
+        "fristen",
+        "antragsfrist",
+        "antragsfristen",
+        "uzaverka",
+        "scadenza",
+    ]
+)
 _HUMAN_WORDS = (
-    "human", "real person", "talk to a person", "speak to someone", "czlowiek", "czlowiekiem",
-    "konsultant", "pracownik", "pracownikiem", "rozmawiac z kims",
+    "human",
+    "real person",
+    "talk to a person",
+    "speak to someone",
+    "czlowiek",
+    "czlowiekiem",
+    "konsultant",
+    "pracownik",
+    "pracownikiem",
+    "rozmawiac z kims",
 )
 
 
@@ -93,25 +121,52 @@ class Assistant:
         if foreign:
             notes.append(t("other_language", "en"))
         if self.wants_human(question):
-            return Reply(self._with_notes(notes, t("dont_know", lang)),
-                         ((Button("👤 /contact", "contact"),),), "info", lang)
+            return Reply(
+                self._with_notes(notes, t("dont_know", lang)),
+                ((Button("👤 /contact", "contact"),),),
+                "info",
+                lang,
+            )
         deadline_reply = self.deadline_answer(question, lang)
         if deadline_reply is not None:
             return self._prefixed(deadline_reply, notes)
         ranking = self.matcher.rank(question)
         if ranking.outcome == "answer" and ranking.best is not None:
             reply = self.entry_reply(ranking.best.entry_id, lang)
-            return Reply(self._with_notes(notes, reply.text), reply.buttons, "answer", lang,
-                         reply.entry_id, ranking, ranking.matches[1:])
+            return Reply(
+                self._with_notes(notes, reply.text),
+                reply.buttons,
+                "answer",
+                lang,
+                reply.entry_id,
+                ranking,
+                ranking.matches[1:],
+            )
         if ranking.outcome == "suggest":
-            rows = tuple((Button(self._title(m.entry_id, lang), f"e:{m.entry_id}"),)
-                         for m in ranking.matches)
+            rows = tuple(
+                (Button(self._title(m.entry_id, lang), f"e:{m.entry_id}"),)
+                for m in ranking.matches
+            )
             rows += ((Button("👤 /contact", "contact"),),)
-            return Reply(self._with_notes(notes, t("did_you_mean", lang)), rows, "suggest", lang,
-                         None, ranking, ranking.matches)
+            return Reply(
+                self._with_notes(notes, t("did_you_mean", lang)),
+                rows,
+                "suggest",
+                lang,
+                None,
+                ranking,
+                ranking.matches,
+            )
         rows = ((Button("📚 /topics", "topics"), Button("👤 /contact", "contact")),)
-        return Reply(self._with_notes(notes, t("dont_know", lang)), rows, "none", lang, None,
-                     ranking, ranking.matches)
+        return Reply(
+            self._with_notes(notes, t("dont_know", lang)),
+            rows,
+            "none",
+            lang,
+            None,
+            ranking,
+            ranking.matches,
+        )
 
     @staticmethod
     def wants_human(question: str) -> bool:
@@ -125,8 +180,15 @@ class Assistant:
     def _prefixed(self, reply: Reply, notes: list[str]) -> Reply:
         if not notes:
             return reply
-        return Reply(self._with_notes(notes, reply.text), reply.buttons, reply.kind, reply.lang,
-                     reply.entry_id, reply.ranking, reply.alternatives)
+        return Reply(
+            self._with_notes(notes, reply.text),
+            reply.buttons,
+            reply.kind,
+            reply.lang,
+            reply.entry_id,
+            reply.ranking,
+            reply.alternatives,
+        )
 
     # -- entries ---------------------------------------------------------------------------------
 
@@ -143,20 +205,25 @@ class Assistant:
             return Reply(t("outdated", lang), kind="info", lang=lang)
         text = render_entry(entry, lang)
         rows: list[tuple[Button, ...]] = [
-            (Button(t("helpful", lang), f"fb:+:{entry.id}"),
-             Button(t("not_helpful", lang), f"fb:-:{entry.id}")),
+            (
+                Button(t("helpful", lang), f"fb:+:{entry.id}"),
+                Button(t("not_helpful", lang), f"fb:-:{entry.id}"),
+            ),
         ]
         related = [r for r in entry.related if r in self.kb.entries][:4]
         for i in range(0, len(related), 2):
-            rows.append(tuple(Button("➡ " + self._title(r, lang), f"e:{r}")
-                              for r in related[i:i + 2]))
+            rows.append(
+                tuple(Button("➡ " + self._title(r, lang), f"e:{r}") for r in related[i : i + 2])
+            )
         return Reply(text, tuple(rows), "answer", lang, entry.id)
 
     # -- browsing --------------------------------------------------------------------------------
 
     def topics_reply(self, lang: str) -> Reply:
-        rows = tuple((Button(g.title.get(lang) or g.title.get("en", g.id), f"g:{g.id}"),)
-                     for g in self.kb.groups)
+        rows = tuple(
+            (Button(g.title.get(lang) or g.title.get("en", g.id), f"g:{g.id}"),)
+            for g in self.kb.groups
+        )
         return Reply(t("topics", lang), rows, "info", lang)
 
     def group_reply(self, group_id: str, lang: str) -> Reply:
@@ -171,9 +238,9 @@ class Assistant:
     # -- deadlines -------------------------------------------------------------------------------
 
     def asked_action(self, question: str) -> str | None:
-        """The action code (KA210, KA131...) a question names, if it names one we have dates for."""
+        """The action code (KA210, KA131...) a question names, if we have dates for it."""
         tokens = fold(question).split()
-        joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False)]  # "ka 210"
+        joined = [a + b for a, b in itertools.pairwise(tokens)]  # "ka 210"
         for token in [*tokens, *joined, *self.matcher.normalise.tokens(question)]:
             if token in self._action_aliases:
                 return self._action_aliases[token]
@@ -190,8 +257,9 @@ class Assistant:
         text = deadline_text(self.kb.deadlines, action, self._now(), lang)
         if text is None:
             return None
-        rows: tuple[tuple[Button, ...], ...] = ((Button(self._title("deadlines", lang),
-                                                        "e:deadlines"),),)
+        rows: tuple[tuple[Button, ...], ...] = (
+            (Button(self._title("deadlines", lang), "e:deadlines"),),
+        )
         linked = next((d.entry for d in self.kb.deadlines if d.action == action and d.entry), None)
         if linked and linked in self.kb.entries:
             rows = ((Button("➡ " + self._title(linked, lang), f"e:{linked}"),), *rows)
@@ -211,10 +279,14 @@ def render_entry(entry: Entry, lang: str) -> str:
         fallback = "en" if lang != "en" else "pl"
         body = entry.answer[fallback]
         note = t("fallback_note", "pl" if lang == "pl" else "en") + "\n\n"
-    links = "\n".join(f'• <a href="{html.escape(url)}">{html.escape(_short_url(url))}</a>'
-                      for url in entry.sources)
-    text = (f"{note}{body.strip()}\n\n<b>{t('sources', lang)}:</b>\n{links}\n"
-            f"<i>{_year_line(entry, lang)}</i>")
+    links = "\n".join(
+        f'• <a href="{html.escape(url)}">{html.escape(_short_url(url))}</a>'
+        for url in entry.sources
+    )
+    text = (
+        f"{note}{body.strip()}\n\n<b>{t('sources', lang)}:</b>\n{links}\n"
+        f"<i>{_year_line(entry, lang)}</i>"
+    )
     return text[:MAX_MESSAGE_LENGTH]
 
 
@@ -227,8 +299,9 @@ def _format_due(due: datetime) -> str:
     return due.strftime("%Y-%m-%d %H:%M")
 
 
-def deadline_text(deadlines: tuple[Deadline, ...], action: str, now: datetime,
-                  lang: str) -> str | None:
+def deadline_text(
+    deadlines: tuple[Deadline, ...], action: str, now: datetime, lang: str
+) -> str | None:
     """Text for the next deadline of ``action`` after ``now`` (or that the last one passed)."""
     mine = sorted((d for d in deadlines if d.action == action), key=lambda d: d.due)
     if not mine:
@@ -236,13 +309,23 @@ def deadline_text(deadlines: tuple[Deadline, ...], action: str, now: datetime,
     upcoming = [d for d in mine if d.due > now]
     if upcoming:
         nxt = upcoming[0]
-        text = t("deadline_next", lang, title=escape(nxt.title.get(lang) or nxt.title["en"]),
-                 round=t("deadline_round", lang, round=nxt.round) if nxt.round else "",
-                 due=_format_due(nxt.due), call=nxt.call_year,
-                 managed=t("managed_eacea" if nxt.managed_by == "eacea" else "managed_na", lang))
+        text = t(
+            "deadline_next",
+            lang,
+            title=escape(nxt.title.get(lang) or nxt.title["en"]),
+            round=t("deadline_round", lang, round=nxt.round) if nxt.round else "",
+            due=_format_due(nxt.due),
+            call=nxt.call_year,
+            managed=t("managed_eacea" if nxt.managed_by == "eacea" else "managed_na", lang),
+        )
         days = (nxt.due.date() - now.astimezone(nxt.due.tzinfo).date()).days
-        when = (t("today", lang) if days == 0 else t("tomorrow", lang) if days == 1
-                else t("in_days", lang, days=days))
+        when = (
+            t("today", lang)
+            if days == 0
+            else t("tomorrow", lang)
+            if days == 1
+            else t("in_days", lang, days=days)
+        )
         text += f" ({when})"
         if len(upcoming) > 1:
             later = ", ".join(_format_due(d.due) for d in upcoming[1:3])
@@ -250,12 +333,18 @@ def deadline_text(deadlines: tuple[Deadline, ...], action: str, now: datetime,
         chosen = nxt
     else:
         chosen = mine[-1]
-        text = t("deadline_passed", lang, title=escape(chosen.title.get(lang) or
-                                                       chosen.title["en"]),
-                 due=_format_due(chosen.due), call=chosen.call_year)
+        text = t(
+            "deadline_passed",
+            lang,
+            title=escape(chosen.title.get(lang) or chosen.title["en"]),
+            due=_format_due(chosen.due),
+            call=chosen.call_year,
+        )
     if chosen.note.get(lang):
         text += f"\n\n{escape(chosen.note[lang])}"
-    text += (f'\n\n{t("deadline_source", lang)}: <a href="{html.escape(chosen.source)}">'
-             f"{html.escape(_short_url(chosen.source))}</a>\n<i>"
-             f"{'sprawdzono' if lang == 'pl' else 'verified'} {chosen.verified.isoformat()}</i>")
+    text += (
+        f'\n\n{t("deadline_source", lang)}: <a href="{html.escape(chosen.source)}">'
+        f"{html.escape(_short_url(chosen.source))}</a>\n<i>"
+        f"{'sprawdzono' if lang == 'pl' else 'verified'} {chosen.verified.isoformat()}</i>"
+    )
     return text

@@ -17,7 +17,7 @@ import yaml
 
 from bot import knowledge
 from bot.assistant import Assistant, Reply
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, load_settings
 
 DEFAULT_TOPICS = Path("../shared/kb-topics.yaml")
 
@@ -26,11 +26,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
         description="Erasmus+ assistant. With no command: the Telegram bot when "
-                    "TELEGRAM_BOT_TOKEN is set, otherwise a chat in this terminal.")
+        "TELEGRAM_BOT_TOKEN is set, otherwise a chat in this terminal.",
+    )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Telegram bot (or the terminal chat without a token)")
     sub.add_parser("chat", help="chat with the assistant in this terminal")
-    ask = sub.add_parser("ask", help="answer questions given as arguments or one per line on stdin")
+    ask = sub.add_parser(
+        "ask", help="answer questions given as arguments or one per line on stdin"
+    )
     ask.add_argument("question", nargs="*")
     ask.add_argument("--lang", choices=("en", "pl"), help="language to prefer when unclear")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
@@ -39,9 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--misses", type=int, default=100, help="how many misses to list")
     val = sub.add_parser("validate", help="check the knowledge base and report every problem")
     val.add_argument("directory", nargs="?", type=Path)
-    val.add_argument("--topics", type=Path, default=None,
-                     help="YAML of required topic ids (default: ../shared/kb-topics.yaml if "
-                          "present)")
+    val.add_argument(
+        "--topics",
+        type=Path,
+        default=None,
+        help="YAML of required topic ids (default: ../shared/kb-topics.yaml if present)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -51,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        level=logging.DEBUG if settings.debug else logging.INFO)
+        level=logging.DEBUG if settings.debug else logging.INFO,
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # request URLs contain the token
 
     command = args.command or "run"
@@ -91,12 +98,16 @@ def validate(directory: Path, topics: Path | None) -> int:
         clashes = collisions(kb)
         for line in clashes:
             print(line)
-        print(f"OK: {len(kb.entries)} entries in {len(kb.groups)} groups, "
-              f"{len(kb.deadlines)} deadlines, {len(kb.events)} events, "
-              f"{len(result.warnings) + len(clashes)} warning(s).")
+        print(
+            f"OK: {len(kb.entries)} entries in {len(kb.groups)} groups, "
+            f"{len(kb.deadlines)} deadlines, {len(kb.events)} events, "
+            f"{len(result.warnings) + len(clashes)} warning(s)."
+        )
         return 0
-    print(f"{len(result.errors)} error(s), {len(result.warnings)} warning(s): "
-          "fix the errors above; the bot keeps using the last good knowledge base until then.")
+    print(
+        f"{len(result.errors)} error(s), {len(result.warnings)} warning(s): "
+        "fix the errors above; the bot keeps using the last good knowledge base until then."
+    )
     return 1
 
 
@@ -105,8 +116,11 @@ def load_or_exit(directory: Path) -> knowledge.KnowledgeBase:
     if result.kb is None:
         for problem in result.errors:
             print(problem, file=sys.stderr)
-        print(f"The knowledge base in {directory} has {len(result.errors)} error(s); "
-              "run `python -m bot validate` for details.", file=sys.stderr)
+        print(
+            f"The knowledge base in {directory} has {len(result.errors)} error(s); "
+            "run `python -m bot validate` for details.",
+            file=sys.stderr,
+        )
         raise SystemExit(1)
     return result.kb
 
@@ -127,8 +141,9 @@ def reply_json(question: str, reply: Reply) -> dict[str, Any]:
     }
 
 
-def ask_command(assistant: Assistant, questions: list[str], lang: str | None,
-                as_json: bool) -> int:
+def ask_command(
+    assistant: Assistant, questions: list[str], lang: str | None, as_json: bool
+) -> int:
     from bot.telegram_html import to_plain
 
     source = questions or (line.rstrip("\n") for line in sys.stdin)

@@ -34,8 +34,10 @@ def _int_list(name: str, raw: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in raw.replace(" ", "").split(",") if part)
     except ValueError:
-        raise ConfigError(f"{name} must be whole numbers separated by commas, e.g. "
-                          f"{name}=123456789,987654321 (got {raw!r})") from None
+        raise ConfigError(
+            f"{name} must be whole numbers separated by commas, e.g. "
+            f"{name}=123456789,987654321 (got {raw!r})"
+        ) from None
 
 
 def _int(name: str, raw: str | None, default: int | None) -> int | None:
@@ -52,19 +54,23 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
     if token is not None and ":" not in token:
-        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (it should look "
-                          "like 123456:ABC-...; get one from @BotFather), or unset it to use the "
-                          "terminal chat")
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (it should look "
+            "like 123456:ABC-...; get one from @BotFather), or unset it to use the "
+            "terminal chat"
+        )
     tz_name = env.get("BOT_TIMEZONE", "Europe/Warsaw").strip() or "Europe/Warsaw"
     try:
         timezone = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"BOT_TIMEZONE={tz_name!r} is not a known time zone; use a name such "
-                          "as Europe/Warsaw") from None
+        raise ConfigError(
+            f"BOT_TIMEZONE={tz_name!r} is not a known time zone; use a name such as Europe/Warsaw"
+        ) from None
     base = env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API
     if not base.startswith(("http://", "https://")):
-        raise ConfigError("TELEGRAM_API_BASE_URL must start with http:// or https:// "
-                          f"(got {base!r})")
+        raise ConfigError(
+            f"TELEGRAM_API_BASE_URL must start with http:// or https:// (got {base!r})"
+        )
     retention = _int("BOT_RETENTION_DAYS", env.get("BOT_RETENTION_DAYS"), 180)
     reminders = _int_list("BOT_REMINDER_DAYS", env.get("BOT_REMINDER_DAYS", "7,1"))
     knowledge_dir = Path(env.get("BOT_KNOWLEDGE_DIR", "").strip() or "knowledge")

@@ -84,8 +84,13 @@ def read_eval_files(files: list[Path]) -> list[Item]:
             expect = raw.get("expect")
             if isinstance(expect, str):
                 expect = [expect]
-            items.append(Item(str(raw["q"]), str(raw.get("lang") or "en"),
-                              frozenset(expect) if expect else None))
+            items.append(
+                Item(
+                    str(raw["q"]),
+                    str(raw.get("lang") or "en"),
+                    frozenset(expect) if expect else None,
+                )
+            )
     return items
 
 
@@ -101,8 +106,10 @@ def evaluate(assistant: Assistant, items: list[Item]) -> Report:
 
 
 def format_report(report: Report, misses_shown: int = 100) -> str:
-    lines = [f"{'':8} {'questions':>9} {'in-scope':>8} {'top-1':>7} {'top-3':>7} "
-             f"{'abstain':>8} {'wrong!':>7}"]
+    lines = [
+        f"{'':8} {'questions':>9} {'in-scope':>8} {'top-1':>7} {'top-3':>7} "
+        f"{'abstain':>8} {'wrong!':>7}"
+    ]
     buckets = [None, "en", "pl", "other"]
     summaries: dict[str, Any] = {}
     for bucket in buckets:
@@ -111,11 +118,15 @@ def format_report(report: Report, misses_shown: int = 100) -> str:
             continue
         name = bucket or "all"
         summaries[name] = s
-        lines.append(f"{name:8} {s['questions']:>9} {s['in_scope']:>8} {_p(s['top1']):>7} "
-                     f"{_p(s['top3']):>7} {_p(s['abstained']):>8} {_p(s['wrong_confident']):>7}")
-    lines.append("top-1/top-3: in-scope questions answered right / right among the first three;"
-                 " abstain: out-of-scope questions not answered; wrong!: confident wrong answers"
-                 " among all questions.")
+        lines.append(
+            f"{name:8} {s['questions']:>9} {s['in_scope']:>8} {_p(s['top1']):>7} "
+            f"{_p(s['top3']):>7} {_p(s['abstained']):>8} {_p(s['wrong_confident']):>7}"
+        )
+    lines.append(
+        "top-1/top-3: in-scope questions answered right / right among the first three;"
+        " abstain: out-of-scope questions not answered; wrong!: confident wrong answers"
+        " among all questions."
+    )
     misses = [o for o in report.outcomes if not o.top1 and (o.in_scope or o.wrong_confident)]
     if misses:
         lines.append(f"\nMisses ({len(misses)}):")
@@ -123,9 +134,11 @@ def format_report(report: Report, misses_shown: int = 100) -> str:
         for o in misses:
             expected = ",".join(sorted(o.item.expect)) if o.item.expect else "(abstain)"
             kind = "WRONG" if o.wrong_confident else ("top3" if o.in_top3 else "miss")
-            by_kind[kind].append(f"  [{kind}] {o.item.lang} {o.item.q[:90]!r}\n"
-                                 f"      expected {expected}; answered {o.answered_id}; "
-                                 f"top3 {list(o.top3)}")
+            by_kind[kind].append(
+                f"  [{kind}] {o.item.lang} {o.item.q[:90]!r}\n"
+                f"      expected {expected}; answered {o.answered_id}; "
+                f"top3 {list(o.top3)}"
+            )
         shown = [line for kind in ("WRONG", "miss", "top3") for line in by_kind[kind]]
         lines.extend(shown[:misses_shown])
     lines.append(json.dumps(summaries, ensure_ascii=False))

@@ -137,14 +137,23 @@ class _Checker:
         self.error(path, f"{what} must be a set of 'key: value' lines, not {_kind(value)}")
         return None
 
-    def known_fields(self, data: dict[str, Any], path: Path_, allowed: Iterable[str],
-                     required: Iterable[str], what: str) -> None:
+    def known_fields(
+        self,
+        data: dict[str, Any],
+        path: Path_,
+        allowed: Iterable[str],
+        required: Iterable[str],
+        what: str,
+    ) -> None:
         allowed = set(allowed)
         for key in data:
             if key not in allowed:
                 close = _closest(str(key), allowed)
-                hint = f"did you mean '{close}'?" if close else "allowed: " + ", ".join(
-                    sorted(allowed))
+                hint = (
+                    f"did you mean '{close}'?"
+                    if close
+                    else "allowed: " + ", ".join(sorted(allowed))
+                )
                 self.error((*path, key), f"{what} has an unknown field '{key}'", hint)
         for key in required:
             if key not in data or data[key] in (None, "", [], {}):
@@ -170,16 +179,20 @@ class _Checker:
             return result
         for key, text in data.items():
             if key not in LANGS:
-                self.warn((*path, key), f"{what} has a language '{key}' the bot does not use",
-                          "the bot speaks en and pl")
+                self.warn(
+                    (*path, key),
+                    f"{what} has a language '{key}' the bot does not use",
+                    "the bot speaks en and pl",
+                )
                 continue
             checked = self.text(text, (*path, key), f"{what} ({key})")
             if checked:
                 result[key] = checked
         for lang in LANGS:
             if required and lang not in result:
-                self.error(path, f"{what} has no '{lang}' version",
-                           f"add a '{lang}:' line under it")
+                self.error(
+                    path, f"{what} has no '{lang}' version", f"add a '{lang}:' line under it"
+                )
         return result
 
     def date_(self, value: Any, path: Path_, what: str) -> date | None:
@@ -204,8 +217,9 @@ class _Checker:
                     return datetime.strptime(value.strip(), fmt).replace(tzinfo=tz)
                 except ValueError:
                     continue
-        self.error(path, f"{what} must be a date and time like \"2027-01-20 10:00\" (quoted), "
-                   f"not {value!r}")
+        self.error(
+            path, f'{what} must be a date and time like "2027-01-20 10:00" (quoted), not {value!r}'
+        )
         return None
 
     def url(self, value: Any, path: Path_, what: str) -> str | None:
@@ -219,7 +233,7 @@ _FIELD_HINTS = {
     "sources": "list the official pages the answer comes from, one '- https://...' per line",
     "verified": "write the date you last checked the answer against its sources: 2026-11-24",
     "call_year": "write the call year the answer holds for (2026), or 2021-2027 if it never "
-                 "changes within the programme",
+    "changes within the programme",
     "questions": "add 'en:' and 'pl:' lists of at least 6 ways people ask",
     "answer": "add the answer under 'en: |' and 'pl: |'",
     "id": "give it a short unique id of lowercase letters, digits and dashes",
@@ -229,8 +243,14 @@ _FIELD_HINTS = {
 def _kind(value: Any) -> str:
     if value is None:
         return "empty"
-    return {dict: "a set of fields", list: "a list", str: "text", bool: "yes/no",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a set of fields",
+        list: "a list",
+        str: "text",
+        bool: "yes/no",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
 
 
 def _closest(word: str, options: Iterable[str]) -> str | None:
@@ -240,21 +260,36 @@ def _closest(word: str, options: Iterable[str]) -> str | None:
     return best[0] if best else None
 
 
-ENTRY_FIELDS = ("id", "title", "questions", "answer", "sources", "call_year", "verified",
-                "related")
+ENTRY_FIELDS = (
+    "id",
+    "title",
+    "questions",
+    "answer",
+    "sources",
+    "call_year",
+    "verified",
+    "related",
+)
 ENTRY_REQUIRED = ("id", "title", "questions", "answer", "sources", "call_year", "verified")
 MIN_PHRASINGS = 6
 
 
-def load(directory: Path | str, today: date | None = None,
-         required_ids: Iterable[str] = ()) -> LoadResult:
+def load(
+    directory: Path | str, today: date | None = None, required_ids: Iterable[str] = ()
+) -> LoadResult:
     """Load and check every knowledge file under ``directory``."""
     directory = Path(directory)
     today = today or date.today()
     problems: list[Problem] = []
     if not directory.is_dir():
-        problems.append(Problem(str(directory), 1, "the knowledge directory does not exist",
-                                "set BOT_KNOWLEDGE_DIR to the folder holding entries/"))
+        problems.append(
+            Problem(
+                str(directory),
+                1,
+                "the knowledge directory does not exist",
+                "set BOT_KNOWLEDGE_DIR to the folder holding entries/",
+            )
+        )
         return LoadResult(None, problems)
 
     groups: list[Group] = []
@@ -274,17 +309,28 @@ def load(directory: Path | str, today: date | None = None,
         if target not in entries:
             close = _closest(target, entries)
             hint = f"did you mean '{close}'?" if close else "remove it or add that entry"
-            checker.error(path, f"entry '{source_id}' is related to '{target}', which does not "
-                          "exist", hint)
+            checker.error(
+                path, f"entry '{source_id}' is related to '{target}', which does not exist", hint
+            )
     group_ids = [g.id for g in groups]
     for gid in {g for g in group_ids if group_ids.count(g) > 1}:
-        problems.append(Problem(str(directory / "entries"), 1,
-                                f"two entries files use the group id '{gid}'",
-                                "give each file its own group id"))
+        problems.append(
+            Problem(
+                str(directory / "entries"),
+                1,
+                f"two entries files use the group id '{gid}'",
+                "give each file its own group id",
+            )
+        )
     for missing in sorted(set(required_ids) - set(entries)):
-        problems.append(Problem(str(directory / "entries"), 1,
-                                f"the required topic '{missing}' has no entry",
-                                "add an entry with exactly this id"))
+        problems.append(
+            Problem(
+                str(directory / "entries"),
+                1,
+                f"the required topic '{missing}' has no entry",
+                "add an entry with exactly this id",
+            )
+        )
 
     synonyms = _load_synonyms(directory / "synonyms.yaml", directory, problems)
     deadlines = _load_deadlines(directory / "deadlines.yaml", directory, problems, entries)
@@ -292,8 +338,9 @@ def load(directory: Path | str, today: date | None = None,
     finder = _load_finder(directory / "finder.yaml", directory, problems, entries)
     if any(p.severity == "error" for p in problems):
         return LoadResult(None, problems)
-    kb = KnowledgeBase(directory, tuple(groups), entries, synonyms, deadlines, events, topics,
-                       finder)
+    kb = KnowledgeBase(
+        directory, tuple(groups), entries, synonyms, deadlines, events, topics, finder
+    )
     return LoadResult(kb, problems)
 
 
@@ -305,9 +352,13 @@ def _shown(path: Path, directory: Path) -> str:
         return str(path)
 
 
-def _load_entries_file(doc: Document, problems: list[Problem], entries: dict[str, Entry],
-                       related_refs: list[tuple[_Checker, Path_, str, str]],
-                       today: date) -> Group | None:
+def _load_entries_file(
+    doc: Document,
+    problems: list[Problem],
+    entries: dict[str, Entry],
+    related_refs: list[tuple[_Checker, Path_, str, str]],
+    today: date,
+) -> Group | None:
     c = _Checker(doc, problems)
     data = c.mapping(doc.data, (), "an entries file")
     if data is None:
@@ -330,9 +381,15 @@ def _load_entries_file(doc: Document, problems: list[Problem], entries: dict[str
     return Group(group_id, group_title, tuple(ids))
 
 
-def _load_entry(c: _Checker, raw: Any, path: Path_, group: str, entries: dict[str, Entry],
-                related_refs: list[tuple[_Checker, Path_, str, str]],
-                today: date) -> Entry | None:
+def _load_entry(
+    c: _Checker,
+    raw: Any,
+    path: Path_,
+    group: str,
+    entries: dict[str, Entry],
+    related_refs: list[tuple[_Checker, Path_, str, str]],
+    today: date,
+) -> Entry | None:
     data = c.mapping(raw, path, "an entry")
     if data is None:
         return None
@@ -341,12 +398,18 @@ def _load_entry(c: _Checker, raw: Any, path: Path_, group: str, entries: dict[st
     if entry_id is None:
         return None
     if not _ID.match(entry_id):
-        c.error((*path, "id"), f"the id '{entry_id}' may hold only lowercase letters, digits "
-                "and dashes", "for example: ka220-cooperation-partnerships")
+        c.error(
+            (*path, "id"),
+            f"the id '{entry_id}' may hold only lowercase letters, digits and dashes",
+            "for example: ka220-cooperation-partnerships",
+        )
     if entry_id in entries:
         first = entries[entry_id]
-        c.error((*path, "id"), f"the id '{entry_id}' is used twice",
-                f"it is already used at {first.file}:{first.line}; rename one of them")
+        c.error(
+            (*path, "id"),
+            f"the id '{entry_id}' is used twice",
+            f"it is already used at {first.file}:{first.line}; rename one of them",
+        )
         return None
     title = c.langs(data.get("title"), (*path, "title"), "the title")
     questions: dict[str, tuple[str, ...]] = {}
@@ -355,49 +418,82 @@ def _load_entry(c: _Checker, raw: Any, path: Path_, group: str, entries: dict[st
         items = qdata.get(lang)
         qpath = (*path, "questions", lang)
         if not isinstance(items, list) or not items:
-            c.error((*path, "questions"), f"'questions' has no '{lang}' list",
-                    f"add '{lang}:' with at least {MIN_PHRASINGS} ways people ask, one per line")
+            c.error(
+                (*path, "questions"),
+                f"'questions' has no '{lang}' list",
+                f"add '{lang}:' with at least {MIN_PHRASINGS} ways people ask, one per line",
+            )
             continue
-        texts = tuple(t for i, q in enumerate(items)
-                      if (t := c.text(q, (*qpath, i), f"question {i + 1} ({lang})")))
+        texts = tuple(
+            t
+            for i, q in enumerate(items)
+            if (t := c.text(q, (*qpath, i), f"question {i + 1} ({lang})"))
+        )
         if len(texts) < MIN_PHRASINGS:
-            c.warn(qpath, f"only {len(texts)} '{lang}' phrasings",
-                   f"write at least {MIN_PHRASINGS}: the matcher learns from them")
+            c.warn(
+                qpath,
+                f"only {len(texts)} '{lang}' phrasings",
+                f"write at least {MIN_PHRASINGS}: the matcher learns from them",
+            )
         questions[lang] = texts
     answer = c.langs(data.get("answer"), (*path, "answer"), "the answer")
     for lang, text in answer.items():
         for message in telegram_html.check(text):
-            c.error((*path, "answer", lang), f"answer ({lang}): {message}",
-                    "see knowledge/README.md for the tags Telegram accepts")
+            c.error(
+                (*path, "answer", lang),
+                f"answer ({lang}): {message}",
+                "see knowledge/README.md for the tags Telegram accepts",
+            )
         length = telegram_html.visible_length(text)
         if length > telegram_html.MAX_MESSAGE_LENGTH - 600:
-            c.error((*path, "answer", lang), f"answer ({lang}) is {length} characters; with its "
-                    f"sources it would not fit one Telegram message ({telegram_html.MAX_MESSAGE_LENGTH})",
-                    "shorten it or split it into two entries linked by 'related'")
+            c.error(
+                (*path, "answer", lang),
+                f"answer ({lang}) is {length} characters; with its sources it would not fit "
+                f"one Telegram message ({telegram_html.MAX_MESSAGE_LENGTH})",
+                "shorten it or split it into two entries linked by 'related'",
+            )
         elif length > 1200:
-            c.warn((*path, "answer", lang), f"answer ({lang}) is {length} characters",
-                   "people read on phones: aim for under 900")
+            c.warn(
+                (*path, "answer", lang),
+                f"answer ({lang}) is {length} characters",
+                "people read on phones: aim for under 900",
+            )
     sources_raw = data.get("sources")
     sources: list[str] = []
     if isinstance(sources_raw, list):
         for i, s in enumerate(sources_raw):
-            if (u := c.url(s, (*path, "sources", i), "a source")):
+            if u := c.url(s, (*path, "sources", i), "a source"):
                 sources.append(u)
     elif sources_raw is not None:
-        c.error((*path, "sources"), "'sources' must be a list of web addresses",
-                _FIELD_HINTS["sources"])
+        c.error(
+            (*path, "sources"),
+            "'sources' must be a list of web addresses",
+            _FIELD_HINTS["sources"],
+        )
     call_year = str(data.get("call_year") or "")
     if call_year and not _YEAR.match(call_year):
-        c.error((*path, "call_year"), f"call_year '{call_year}' is not a year",
-                _FIELD_HINTS["call_year"])
-    verified = (c.date_(data["verified"], (*path, "verified"), "'verified'")
-                if data.get("verified") else None)
+        c.error(
+            (*path, "call_year"),
+            f"call_year '{call_year}' is not a year",
+            _FIELD_HINTS["call_year"],
+        )
+    verified = (
+        c.date_(data["verified"], (*path, "verified"), "'verified'")
+        if data.get("verified")
+        else None
+    )
     if verified and verified > today:
-        c.error((*path, "verified"), f"'verified' is in the future ({verified})",
-                "write the day you checked the sources")
+        c.error(
+            (*path, "verified"),
+            f"'verified' is in the future ({verified})",
+            "write the day you checked the sources",
+        )
     elif verified and today - verified > timedelta(days=365):
-        c.warn((*path, "verified"), f"last verified on {verified}, over a year ago",
-               "check the sources again and update the date")
+        c.warn(
+            (*path, "verified"),
+            f"last verified on {verified}, over a year ago",
+            "check the sources again and update the date",
+        )
     related_raw = data.get("related") or []
     related: list[str] = []
     if isinstance(related_raw, list):
@@ -409,12 +505,24 @@ def _load_entry(c: _Checker, raw: Any, path: Path_, group: str, entries: dict[st
         c.error((*path, "related"), "'related' must be a list of entry ids: [id-one, id-two]")
     if not (title and questions and answer and sources and verified and call_year):
         return None
-    return Entry(entry_id, group, title, questions, answer, tuple(sources), call_year, verified,
-                 tuple(related), c.doc.file, c.doc.line(path))
+    return Entry(
+        entry_id,
+        group,
+        title,
+        questions,
+        answer,
+        tuple(sources),
+        call_year,
+        verified,
+        tuple(related),
+        c.doc.file,
+        c.doc.line(path),
+    )
 
 
-def _optional_doc(path: Path, directory: Path,
-                  problems: list[Problem]) -> tuple[_Checker, Any] | None:
+def _optional_doc(
+    path: Path, directory: Path, problems: list[Problem]
+) -> tuple[_Checker, Any] | None:
     if not path.exists():
         return None
     doc, found = read_yaml(path, _shown(path, directory))
@@ -424,8 +532,9 @@ def _optional_doc(path: Path, directory: Path,
     return _Checker(doc, problems), doc.data
 
 
-def _load_synonyms(path: Path, directory: Path,
-                   problems: list[Problem]) -> tuple[tuple[str, ...], ...]:
+def _load_synonyms(
+    path: Path, directory: Path, problems: list[Problem]
+) -> tuple[tuple[str, ...], ...]:
     loaded = _optional_doc(path, directory, problems)
     if loaded is None:
         return ()
@@ -438,23 +547,29 @@ def _load_synonyms(path: Path, directory: Path,
     seen: dict[str, int] = {}
     for i, row in enumerate(data.get("synonyms") or []):
         if not isinstance(row, list) or len(row) < 2:
-            c.error(("synonyms", i), "each synonyms line is a list of at least two words: "
-                    "[ka220, cooperation partnership]")
+            c.error(
+                ("synonyms", i),
+                "each synonyms line is a list of at least two words: "
+                "[ka220, cooperation partnership]",
+            )
             continue
         words = tuple(str(w) for w in row if str(w).strip())
         for w in words:
             key = w.lower()
             if key in seen and seen[key] != i:
-                c.warn(("synonyms", i), f"'{w}' is in two synonym lines",
-                       f"the other is on line {c.doc.line(('synonyms', seen[key]))}; "
-                       "keep it in one")
+                c.warn(
+                    ("synonyms", i),
+                    f"'{w}' is in two synonym lines",
+                    f"the other is on line {c.doc.line(('synonyms', seen[key]))}; keep it in one",
+                )
             seen[key] = i
         result.append(words)
     return tuple(result)
 
 
-def _load_deadlines(path: Path, directory: Path, problems: list[Problem],
-                    entries: dict[str, Entry]) -> tuple[Deadline, ...]:
+def _load_deadlines(
+    path: Path, directory: Path, problems: list[Problem], entries: dict[str, Entry]
+) -> tuple[Deadline, ...]:
     loaded = _optional_doc(path, directory, problems)
     if loaded is None:
         return ()
@@ -463,8 +578,18 @@ def _load_deadlines(path: Path, directory: Path, problems: list[Problem],
     if data is None:
         return ()
     result: list[Deadline] = []
-    fields = ("action", "title", "round", "due", "call_year", "managed_by", "entry", "source",
-              "verified", "note")
+    fields = (
+        "action",
+        "title",
+        "round",
+        "due",
+        "call_year",
+        "managed_by",
+        "entry",
+        "source",
+        "verified",
+        "note",
+    )
     required = ("action", "title", "due", "call_year", "source", "verified")
     for i, raw in enumerate(data.get("deadlines") or []):
         p: Path_ = ("deadlines", i)
@@ -476,12 +601,18 @@ def _load_deadlines(path: Path, directory: Path, problems: list[Problem],
         title = c.langs(d.get("title"), (*p, "title"), "the title")
         due = c.datetime_(d.get("due"), (*p, "due"), "'due'", BRUSSELS) if d.get("due") else None
         source = c.url(d.get("source"), (*p, "source"), "'source'") if d.get("source") else None
-        verified = c.date_(d.get("verified"), (*p, "verified"), "'verified'") if d.get(
-            "verified") else None
+        verified = (
+            c.date_(d.get("verified"), (*p, "verified"), "'verified'")
+            if d.get("verified")
+            else None
+        )
         entry = d.get("entry")
         if entry is not None and entry not in entries:
-            c.error((*p, "entry"), f"deadline links to the entry '{entry}', which does not exist",
-                    "use an id from entries/*.yaml")
+            c.error(
+                (*p, "entry"),
+                f"deadline links to the entry '{entry}', which does not exist",
+                "use an id from entries/*.yaml",
+            )
         managed_by = str(d.get("managed_by") or "national-agency")
         if managed_by not in ("national-agency", "eacea"):
             c.error((*p, "managed_by"), "managed_by must be national-agency or eacea")
@@ -495,13 +626,26 @@ def _load_deadlines(path: Path, directory: Path, problems: list[Problem],
             continue
         note = c.langs(d.get("note"), (*p, "note"), "the note", required=False)
         if action and title and due and source and verified:
-            result.append(Deadline(action.upper(), title, rnd, due, year, managed_by, entry,
-                                   source, verified, note))
+            result.append(
+                Deadline(
+                    action.upper(),
+                    title,
+                    rnd,
+                    due,
+                    year,
+                    managed_by,
+                    entry,
+                    source,
+                    verified,
+                    note,
+                )
+            )
     return tuple(sorted(result, key=lambda x: x.due))
 
 
-def _load_events(path: Path, directory: Path, problems: list[Problem],
-                 today: date) -> tuple[tuple[Event, ...], dict[str, dict[str, str]]]:
+def _load_events(
+    path: Path, directory: Path, problems: list[Problem], today: date
+) -> tuple[tuple[Event, ...], dict[str, dict[str, str]]]:
     loaded = _optional_doc(path, directory, problems)
     if loaded is None:
         return (), {}
@@ -519,11 +663,24 @@ def _load_events(path: Path, directory: Path, problems: list[Problem],
     topics: dict[str, dict[str, str]] = {}
     for key, title in (c.mapping(data.get("topics") or {}, ("topics",), "'topics'") or {}).items():
         if not _ID.match(str(key)):
-            c.error(("topics", key), f"topic id '{key}' may hold only lowercase letters, digits "
-                    "and dashes")
+            c.error(
+                ("topics", key),
+                f"topic id '{key}' may hold only lowercase letters, digits and dashes",
+            )
         topics[str(key)] = c.langs(title, ("topics", key), f"topic '{key}'")
-    fields = ("id", "example", "title", "description", "start", "end", "place", "online_url",
-              "registration_url", "topics", "audience")
+    fields = (
+        "id",
+        "example",
+        "title",
+        "description",
+        "start",
+        "end",
+        "place",
+        "online_url",
+        "registration_url",
+        "topics",
+        "audience",
+    )
     required = ("id", "title", "description", "start", "end", "topics")
     events: list[Event] = []
     seen: dict[str, int] = {}
@@ -535,21 +692,31 @@ def _load_events(path: Path, directory: Path, problems: list[Problem],
         c.known_fields(d, p, fields, required, "this event")
         event_id = c.text(d.get("id"), (*p, "id"), "the id")
         if event_id in seen:
-            c.error((*p, "id"), f"the event id '{event_id}' is used twice",
-                    f"the first is on line {seen[event_id]}; rename one")
+            c.error(
+                (*p, "id"),
+                f"the event id '{event_id}' is used twice",
+                f"the first is on line {seen[event_id]}; rename one",
+            )
         if event_id:
             seen[event_id] = c.doc.line((*p, "id"))
         title = c.langs(d.get("title"), (*p, "title"), "the title")
         description = c.langs(d.get("description"), (*p, "description"), "the description")
-        start = c.datetime_(d.get("start"), (*p, "start"), "'start'", tz) if d.get(
-            "start") else None
+        start = (
+            c.datetime_(d.get("start"), (*p, "start"), "'start'", tz) if d.get("start") else None
+        )
         end = c.datetime_(d.get("end"), (*p, "end"), "'end'", tz) if d.get("end") else None
         if start and end and end <= start:
-            c.error((*p, "end"), f"the event ends ({end:%Y-%m-%d %H:%M}) before it starts "
-                    f"({start:%Y-%m-%d %H:%M})", "check the dates")
+            c.error(
+                (*p, "end"),
+                f"the event ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M})",
+                "check the dates",
+            )
         elif end and end.date() < today:
-            c.warn((*p, "end"), "this event is in the past",
-                   "it is no longer shown; you may delete it")
+            c.warn(
+                (*p, "end"),
+                "this event is in the past",
+                "it is no longer shown; you may delete it",
+            )
         for key in ("online_url", "registration_url"):
             if d.get(key) is not None:
                 c.url(d.get(key), (*p, key), f"'{key}'")
@@ -559,20 +726,33 @@ def _load_events(path: Path, directory: Path, problems: list[Problem],
             event_topics = []
         for j, t in enumerate(event_topics):
             if t not in topics:
-                c.error((*p, "topics", j), f"unknown topic '{t}'",
-                        "use one of: " + ", ".join(topics))
+                c.error(
+                    (*p, "topics", j), f"unknown topic '{t}'", "use one of: " + ", ".join(topics)
+                )
         place = c.langs(d.get("place"), (*p, "place"), "the place", required=False)
         audience = c.langs(d.get("audience"), (*p, "audience"), "the audience", required=False)
         if event_id and title and description and start and end:
-            events.append(Event(event_id, title, description, start, end, place,
-                                d.get("online_url"), d.get("registration_url"),
-                                tuple(str(t) for t in event_topics), audience,
-                                bool(d.get("example", False))))
+            events.append(
+                Event(
+                    event_id,
+                    title,
+                    description,
+                    start,
+                    end,
+                    place,
+                    d.get("online_url"),
+                    d.get("registration_url"),
+                    tuple(str(t) for t in event_topics),
+                    audience,
+                    bool(d.get("example", False)),
+                )
+            )
     return tuple(sorted(events, key=lambda e: e.start)), topics
 
 
-def _load_finder(path: Path, directory: Path, problems: list[Problem],
-                 entries: dict[str, Entry]) -> dict[str, Any]:
+def _load_finder(
+    path: Path, directory: Path, problems: list[Problem], entries: dict[str, Entry]
+) -> dict[str, Any]:
     loaded = _optional_doc(path, directory, problems)
     if loaded is None:
         return {}

@@ -35,24 +35,250 @@ FUZZY_WEIGHT = 0.45
 _FOLD = str.maketrans({"ł": "l", "Ł": "l", "ß": "ss", "æ": "ae", "ø": "o", "đ": "d"})
 _NON_WORD = re.compile(r"[^\w+]+")
 
-STOPWORDS = frozenset("""
-a an the of to in on for and or is are am be was were do does did can could i my me we our you
-your it its this that these those with at by from as about what which who how when where why will
-would should shall may might there their they them he she his her if any some get getting have has
-had not no yes so than then also just into please hi hello much many more most like want need know
-tell us one
-i w we na z ze do o od po za dla jak czy co to jest sa się sie mi mnie moj moja moje ja ty my
-nie tak ile jaki jaka jakie jakich kiedy gdzie kto ktory ktora ktore ktorych ten ta te tego tej
-oraz lub albo a ale by byc być mam ma mozna można moge mogę prosze proszę dzien dobry czesc hej
-przez przy u pod nad jako tez też juz już jeszcze jesli jeśli bo ze że go jej ich nam wam dla
-sobie swoj swoja swoje mojej moim moich naszej nasz nasza nasze
-""".split())
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "is",
+        "are",
+        "am",
+        "be",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "i",
+        "my",
+        "me",
+        "we",
+        "our",
+        "you",
+        "your",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "with",
+        "at",
+        "by",
+        "from",
+        "as",
+        "about",
+        "what",
+        "which",
+        "who",
+        "how",
+        "when",
+        "where",
+        "why",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "there",
+        "their",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "if",
+        "any",
+        "some",
+        "get",
+        "getting",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "yes",
+        "so",
+        "than",
+        "then",
+        "also",
+        "just",
+        "into",
+        "please",
+        "hi",
+        "hello",
+        "much",
+        "many",
+        "more",
+        "most",
+        "like",
+        "want",
+        "need",
+        "know",
+        "tell",
+        "us",
+        "one",
+        "i",
+        "w",
+        "we",
+        "na",
+        "z",
+        "ze",
+        "do",
+        "o",
+        "od",
+        "po",
+        "za",
+        "dla",
+        "jak",
+        "czy",
+        "co",
+        "to",
+        "jest",
+        "sa",
+        "się",
+        "sie",
+        "mi",
+        "mnie",
+        "moj",
+        "moja",
+        "moje",
+        "ja",
+        "ty",
+        "my",
+        "nie",
+        "tak",
+        "ile",
+        "jaki",
+        "jaka",
+        "jakie",
+        "jakich",
+        "kiedy",
+        "gdzie",
+        "kto",
+        "ktory",
+        "ktora",
+        "ktore",
+        "ktorych",
+        "ten",
+        "ta",
+        "te",
+        "tego",
+        "tej",
+        "oraz",
+        "lub",
+        "albo",
+        "a",
+        "ale",
+        "by",
+        "byc",
+        "być",
+        "mam",
+        "ma",
+        "mozna",
+        "można",
+        "moge",
+        "mogę",
+        "prosze",
+        "proszę",
+        "dzien",
+        "dobry",
+        "czesc",
+        "hej",
+        "przez",
+        "przy",
+        "u",
+        "pod",
+        "nad",
+        "jako",
+        "tez",
+        "też",
+        "juz",
+        "już",
+        "jeszcze",
+        "jesli",
+        "jeśli",
+        "bo",
+        "ze",
+        "że",
+        "go",
+        "jej",
+        "ich",
+        "nam",
+        "wam",
+        "dla",
+        "sobie",
+        "swoj",
+        "swoja",
+        "swoje",
+        "mojej",
+        "moim",
+        "moich",
+        "naszej",
+        "nasz",
+        "nasza",
+        "nasze",
+    ]
+)
 
 # Ordered longest first: the first suffix that leaves a stem of at least 4 letters is cut.
-_PL_SUFFIXES = tuple(sorted("""
-owania owanie owaniu owych owymi owego owemu ami ach ach iem iach ego emu ymi imi ych ich
-owa owe owy owej owi ów om ie ia iu ią ę ą y i a e o u ów
-""".split(), key=len, reverse=True))
+_PL_SUFFIXES = tuple(
+    sorted(
+        [
+            "owania",
+            "owanie",
+            "owaniu",
+            "owych",
+            "owymi",
+            "owego",
+            "owemu",
+            "ami",
+            "ach",
+            "ach",
+            "iem",
+            "iach",
+            "ego",
+            "emu",
+            "ymi",
+            "imi",
+            "ych",
+            "ich",
+            "owa",
+            "owe",
+            "owy",
+            "owej",
+            "owi",
+            "ów",
+            "om",
+            "ie",
+            "ia",
+            "iu",
+            "ią",
+            "ę",
+            "ą",
+            "y",
+            "i",
+            "a",
+            "e",
+            "o",
+            "u",
+            "ów",
+        ],
+        key=len,
+        reverse=True,
+    )
+)
 _EN_SUFFIXES = ("ing", "ies", "ied", "es", "ed", "s")
 
 
@@ -85,8 +311,11 @@ class Normaliser:
                 if key:
                     self._canonical.setdefault(key, canonical)
         phrases = sorted(self._canonical, key=len, reverse=True)
-        self._pattern = (re.compile(r"(?<!\S)(" + "|".join(map(re.escape, phrases)) + r")(?!\S)")
-                         if phrases else None)
+        self._pattern = (
+            re.compile(r"(?<!\S)(" + "|".join(map(re.escape, phrases)) + r")(?!\S)")
+            if phrases
+            else None
+        )
 
     @staticmethod
     def _stems(text: str) -> list[str]:
@@ -161,8 +390,9 @@ class Matcher:
         if token in self._idf or len(token) < 4 or any(ch.isdigit() for ch in token):
             return token
         cutoff = 1 if len(token) < 7 else 2
-        found = process.extractOne(token, self._vocabulary, scorer=Levenshtein.distance,
-                                   score_cutoff=cutoff)
+        found = process.extractOne(
+            token, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=cutoff
+        )
         return found[0] if found else token
 
     def scores(self, question: str) -> np.ndarray:
@@ -172,10 +402,12 @@ class Matcher:
         if not tokens or not self._phrasings:
             return np.zeros(count)
         query = " ".join(tokens)
-        similarity = process.cdist([query], self._phrasings, scorer=fuzz.token_set_ratio,
-                                   dtype=np.uint8, workers=1)[0].astype(np.float64)
-        ratio = process.cdist([query], self._phrasings, scorer=fuzz.ratio, dtype=np.uint8,
-                              workers=1)[0].astype(np.float64)
+        similarity = process.cdist(
+            [query], self._phrasings, scorer=fuzz.token_set_ratio, dtype=np.uint8, workers=1
+        )[0].astype(np.float64)
+        ratio = process.cdist(
+            [query], self._phrasings, scorer=fuzz.ratio, dtype=np.uint8, workers=1
+        )[0].astype(np.float64)
         blended = 0.5 * similarity + 0.5 * ratio
         fuzzy = np.zeros(count)
         np.maximum.at(fuzzy, self._owners, blended)

@@ -20,7 +20,7 @@ def collisions(kb: KnowledgeBase) -> list[Problem]:
     texts: list[str] = []
     owners: list[tuple[str, str]] = []
     for entry in kb.entries.values():
-        for lang, questions in entry.questions.items():
+        for questions in entry.questions.values():
             for question in questions:
                 normalised = normalise(question)
                 if len(normalised) >= 8:
@@ -37,9 +37,14 @@ def collisions(kb: KnowledgeBase) -> list[Problem]:
             continue
         reported.add((a[0], b[0]))
         first, second = kb.entries[a[0]], kb.entries[b[0]]
-        problems.append(Problem(
-            first.file, first.line,
-            f"the phrasing {a[1]!r} of '{a[0]}' is (nearly) the same as {b[1]!r} of '{b[0]}' "
-            f"({second.file}:{second.line})",
-            "the matcher cannot tell them apart: reword or remove one of them", "warning"))
+        problems.append(
+            Problem(
+                first.file,
+                first.line,
+                f"the phrasing {a[1]!r} of '{a[0]}' is (nearly) the same as {b[1]!r} of '{b[0]}' "
+                f"({second.file}:{second.line})",
+                "the matcher cannot tell them apart: reword or remove one of them",
+                "warning",
+            )
+        )
     return problems

@@ -13,9 +13,21 @@ from html.parser import HTMLParser
 MAX_MESSAGE_LENGTH = 4096
 
 _ALLOWED: dict[str, set[str]] = {
-    "b": set(), "strong": set(), "i": set(), "em": set(), "u": set(), "ins": set(),
-    "s": set(), "strike": set(), "del": set(), "tg-spoiler": set(), "span": {"class"},
-    "a": {"href"}, "code": {"class"}, "pre": set(), "blockquote": {"expandable"},
+    "b": set(),
+    "strong": set(),
+    "i": set(),
+    "em": set(),
+    "u": set(),
+    "ins": set(),
+    "s": set(),
+    "strike": set(),
+    "del": set(),
+    "tg-spoiler": set(),
+    "span": {"class"},
+    "a": {"href"},
+    "code": {"class"},
+    "pre": set(),
+    "blockquote": {"expandable"},
     "tg-emoji": {"emoji-id"},
 }
 _NAMED_ENTITIES = {"lt", "gt", "amp", "quot"}
@@ -38,7 +50,7 @@ class _Checker(HTMLParser):
             if name not in _ALLOWED[tag]:
                 self.problems.append(f"<{tag}> may not have the attribute '{name}'")
         if tag == "a" and not dict(attrs).get("href"):
-            self.problems.append("<a> needs an href=\"https://...\"")
+            self.problems.append('<a> needs an href="https://..."')
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:

@@ -40,8 +40,10 @@ class TerminalChat:
         if command.startswith("/") and command not in ("/contact",):
             return self.show(Reply(t("unknown_command", lang), lang=lang))
         if command == "/contact":
-            return ("In Telegram, /contact forwards your question to the International Relations "
-                    "Office staff. In this terminal there is no one to forward it to.")
+            return (
+                "In Telegram, /contact forwards your question to the International Relations "
+                "Office staff. In this terminal there is no one to forward it to."
+            )
         reply = self.assistant.answer(text, self.lang)
         if self.lang is None and reply.lang in ("en", "pl"):
             self.lang = reply.lang
@@ -73,8 +75,10 @@ def run_chat(settings: Settings, kb: KnowledgeBase) -> int:
     chat = TerminalChat(Assistant(kb))
     interactive = sys.stdin.isatty()
     if interactive:
-        print(f"Erasmus+ assistant — {len(kb.entries)} topics loaded. Ask in English or Polish; "
-              "type a number to press a button, /help for commands, Ctrl-D to quit.")
+        print(
+            f"Erasmus+ assistant — {len(kb.entries)} topics loaded. Ask in English or Polish; "
+            "type a number to press a button, /help for commands, Ctrl-D to quit."
+        )
         if settings.token is None:
             print("(TELEGRAM_BOT_TOKEN is not set, so this is the terminal chat.)")
     while True:

@@ -5,43 +5,44 @@ from __future__ import annotations
 TEXTS: dict[str, dict[str, str]] = {
     "start": {
         "en": "👋 Hello! I answer questions about <b>Erasmus+</b> funding — studying or training "
-              "abroad, staff mobility, KA1 and KA2 projects, deadlines — from a knowledge base "
-              "kept by the Erasmus+ InnHUB team at Bialystok University of Technology, always "
-              "with the official source.\n\nJust type your question, in English or Polish. "
-              "Or try:\n/topics — browse all topics\n/finder — which action fits me?\n"
-              "/events — upcoming workshops\n/subscribe — get announcements\n"
-              "/contact — talk to a person\n/language — change language\n/help — all commands",
-        "pl": "👋 Dzień dobry! Odpowiadam na pytania o dofinansowanie z <b>Erasmus+</b> — studia i "
-              "praktyki za granicą, wyjazdy kadry, projekty KA1 i KA2, terminy — na podstawie "
-              "bazy wiedzy prowadzonej przez zespół Erasmus+ InnHUB Politechniki Białostockiej, "
-              "zawsze z oficjalnym źródłem.\n\nNapisz pytanie po polsku lub angielsku. "
-              "Albo wybierz:\n/topics — wszystkie tematy\n/finder — która akcja jest dla mnie?\n"
-              "/events — najbliższe warsztaty\n/subscribe — zapisz się na powiadomienia\n"
-              "/contact — rozmowa z człowiekiem\n/language — zmiana języka\n/help — wszystkie polecenia",
+        "abroad, staff mobility, KA1 and KA2 projects, deadlines — from a knowledge base "
+        "kept by the Erasmus+ InnHUB team at Bialystok University of Technology, always "
+        "with the official source.\n\nJust type your question, in English or Polish. "
+        "Or try:\n/topics — browse all topics\n/finder — which action fits me?\n"
+        "/events — upcoming workshops\n/subscribe — get announcements\n"
+        "/contact — talk to a person\n/language — change language\n/help — all commands",
+        "pl": "👋 Dzień dobry! Odpowiadam na pytania o dofinansowanie z <b>Erasmus+</b> — "
+        "studia i "
+        "praktyki za granicą, wyjazdy kadry, projekty KA1 i KA2, terminy — na podstawie "
+        "bazy wiedzy prowadzonej przez zespół Erasmus+ InnHUB Politechniki Białostockiej, "
+        "zawsze z oficjalnym źródłem.\n\nNapisz pytanie po polsku lub angielsku. "
+        "Albo wybierz:\n/topics — wszystkie tematy\n/finder — która akcja jest dla mnie?\n"
+        "/events — najbliższe warsztaty\n/subscribe — zapisz się na powiadomienia\n"
+        "/contact — rozmowa z człowiekiem\n/language — zmiana języka\n/help — wszystkie polecenia",
     },
     "help": {
         "en": "<b>How to use me</b>\nType a question the way you would ask a person, e.g. "
-              "<i>how much is the Erasmus grant in Spain</i> or <i>next deadline KA210</i>.\n\n"
-              "/topics — browse topics\n/finder — find the action that fits you\n"
-              "/events — upcoming workshops and info sessions\n"
-              "/subscribe, /unsubscribe, /subscriptions — announcements\n"
-              "/contact — send your question to a person\n/language — English or Polish\n"
-              "/privacy — what I store · /forget — delete it",
+        "<i>how much is the Erasmus grant in Spain</i> or <i>next deadline KA210</i>.\n\n"
+        "/topics — browse topics\n/finder — find the action that fits you\n"
+        "/events — upcoming workshops and info sessions\n"
+        "/subscribe, /unsubscribe, /subscriptions — announcements\n"
+        "/contact — send your question to a person\n/language — English or Polish\n"
+        "/privacy — what I store · /forget — delete it",
         "pl": "<b>Jak ze mną rozmawiać</b>\nNapisz pytanie tak, jak zadałbyś je człowiekowi, np. "
-              "<i>ile wynosi stypendium Erasmus w Hiszpanii</i> albo <i>najbliższy termin KA210</i>."
-              "\n\n/topics — tematy\n/finder — znajdź odpowiednią akcję\n"
-              "/events — najbliższe warsztaty i spotkania\n"
-              "/subscribe, /unsubscribe, /subscriptions — powiadomienia\n"
-              "/contact — przekaż pytanie człowiekowi\n/language — polski lub angielski\n"
-              "/privacy — co przechowuję · /forget — usuń moje dane",
+        "<i>ile wynosi stypendium Erasmus w Hiszpanii</i> albo <i>najbliższy termin KA210</i>."
+        "\n\n/topics — tematy\n/finder — znajdź odpowiednią akcję\n"
+        "/events — najbliższe warsztaty i spotkania\n"
+        "/subscribe, /unsubscribe, /subscriptions — powiadomienia\n"
+        "/contact — przekaż pytanie człowiekowi\n/language — polski lub angielski\n"
+        "/privacy — co przechowuję · /forget — usuń moje dane",
     },
     "dont_know": {
         "en": "🤔 I don't know the answer to that, and I would rather not guess about money or "
-              "deadlines.\n\nYou can browse the /topics, rephrase the question, or use /contact "
-              "to send it to a person at the International Relations Office.",
+        "deadlines.\n\nYou can browse the /topics, rephrase the question, or use /contact "
+        "to send it to a person at the International Relations Office.",
         "pl": "🤔 Nie znam odpowiedzi na to pytanie, a w sprawie pieniędzy i terminów wolę nie "
-              "zgadywać.\n\nMożesz przejrzeć /topics, zadać pytanie inaczej albo użyć /contact, "
-              "aby przekazać je pracownikowi Biura Współpracy Międzynarodowej.",
+        "zgadywać.\n\nMożesz przejrzeć /topics, zadać pytanie inaczej albo użyć /contact, "
+        "aby przekazać je pracownikowi Biura Współpracy Międzynarodowej.",
     },
     "did_you_mean": {
         "en": "I am not sure I understood. Did you mean one of these?",
@@ -53,9 +54,9 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "too_long": {
         "en": "That message is very long; I read only its first {limit} characters. "
-              "A short question works best.",
+        "A short question works best.",
         "pl": "Ta wiadomość jest bardzo długa; czytam tylko pierwsze {limit} znaków. "
-              "Najlepiej działa krótkie pytanie.",
+        "Najlepiej działa krótkie pytanie.",
     },
     "other_language": {
         "en": "ℹ️ I speak English and Polish; here is my answer in English.",
@@ -97,17 +98,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "outdated": {"en": "This button is out of date.", "pl": "Ten przycisk jest nieaktualny."},
     "deadline_next": {
         "en": "📅 <b>Next deadline: {title}</b>{round}\n<b>{due}</b> (Brussels time), "
-              "{call} call{managed}.",
+        "{call} call{managed}.",
         "pl": "📅 <b>Najbliższy termin: {title}</b>{round}\n<b>{due}</b> (czasu brukselskiego), "
-              "nabór {call}{managed}.",
+        "nabór {call}{managed}.",
     },
     "deadline_passed": {
         "en": "📅 <b>{title}</b>: the last deadline I know, <b>{due}</b> (Brussels time, {call} "
-              "call), <b>has passed</b>. The next call's dates are published in the Programme "
-              "Guide of the next year; I will not guess them.",
+        "call), <b>has passed</b>. The next call's dates are published in the Programme "
+        "Guide of the next year; I will not guess them.",
         "pl": "📅 <b>{title}</b>: ostatni znany mi termin, <b>{due}</b> (czasu brukselskiego, "
-              "nabór {call}), <b>już minął</b>. Terminy kolejnego naboru publikuje Przewodnik po "
-              "programie na następny rok; nie będę ich zgadywać.",
+        "nabór {call}), <b>już minął</b>. Terminy kolejnego naboru publikuje Przewodnik po "
+        "programie na następny rok; nie będę ich zgadywać.",
     },
     "deadline_round": {"en": " — round {round}", "pl": " — runda {round}"},
     "deadline_later": {"en": "Later: {items}", "pl": "Później: {items}"},
@@ -123,6 +124,57 @@ TEXTS: dict[str, dict[str, str]] = {
     "in_days": {"en": "in {days} days", "pl": "za {days} dni"},
     "today": {"en": "today", "pl": "dzisiaj"},
     "tomorrow": {"en": "tomorrow", "pl": "jutro"},
+    "contact_confirm": {
+        "en": "Shall I send this question to a person at the International Relations Office? "
+        "They will see your question and your Telegram name, and reply here.\n\n"
+        "<i>{question}</i>",
+        "pl": "Czy przekazać to pytanie pracownikowi Biura Współpracy Międzynarodowej? Zobaczy "
+        "pytanie i Twoją nazwę w Telegramie, a odpowiedź przyjdzie tutaj.\n\n"
+        "<i>{question}</i>",
+    },
+    "contact_ask": {
+        "en": "Type your question for the staff in one message; I will ask before sending it.",
+        "pl": "Napisz pytanie do pracowników w jednej wiadomości; zapytam, zanim je wyślę.",
+    },
+    "contact_send": {"en": "✅ Yes, send it", "pl": "✅ Tak, wyślij"},
+    "cancel": {"en": "✖ Cancel", "pl": "✖ Anuluj"},
+    "contact_sent": {
+        "en": "✉️ Sent. A person will reply here, usually within working days.",
+        "pl": "✉️ Wysłane. Odpowiedź przyjdzie tutaj, zwykle w dni robocze.",
+    },
+    "contact_cancelled": {"en": "Nothing was sent.", "pl": "Nic nie zostało wysłane."},
+    "contact_unavailable": {
+        "en": "Forwarding to staff is not set up in this bot. Here is how to reach the office:",
+        "pl": "Przekazywanie pytań nie jest skonfigurowane w tym bocie. Tak można skontaktować "
+        "się z biurem:",
+    },
+    "staff_reply": {
+        "en": "💬 <b>Reply from the International Relations Office:</b>\n\n{text}",
+        "pl": "💬 <b>Odpowiedź Biura Współpracy Międzynarodowej:</b>\n\n{text}",
+    },
+    "privacy": {
+        "en": "<b>What I store</b>\n• your Telegram user id and chosen language;\n• the questions "
+        "you ask and whether I could answer them, kept for {days} days so the team can "
+        "improve the answers, then deleted;\n• your 👍/👎 ratings;\n• your subscription "
+        "topics, if you subscribed;\n• questions you chose to send to staff.\n\nNothing "
+        "is shared outside the International Relations Office. /forget deletes all of it "
+        "now.",
+        "pl": "<b>Co przechowuję</b>\n• Twój identyfikator w Telegramie i wybrany język;\n• "
+        "zadane pytania i to, czy umiałem odpowiedzieć — przez {days} dni, aby zespół mógł "
+        "poprawiać odpowiedzi, potem są usuwane;\n• Twoje oceny 👍/👎;\n• tematy "
+        "subskrypcji, jeśli się zapisałeś;\n• pytania, które zdecydowałeś się przekazać "
+        "pracownikom.\n\nNic nie jest udostępniane poza Biurem Współpracy "
+        "Międzynarodowej. /forget usuwa wszystko od razu.",
+    },
+    "forget_confirm": {
+        "en": "Delete everything I store about you (questions, ratings, subscription, language)?",
+        "pl": "Usunąć wszystko, co o Tobie przechowuję (pytania, oceny, subskrypcję, język)?",
+    },
+    "forget_yes": {"en": "🗑 Yes, delete", "pl": "🗑 Tak, usuń"},
+    "forgotten": {
+        "en": "🗑 Done: everything stored about you has been deleted.",
+        "pl": "🗑 Gotowe: wszystkie dane o Tobie zostały usunięte.",
+    },
 }
 
 

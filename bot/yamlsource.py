@@ -53,8 +53,14 @@ def read_yaml(path: Path, shown_as: str) -> tuple[Document | None, list[Problem]
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        return None, [Problem(shown_as, 1, f"the file is not UTF-8 text ({exc.reason})",
-                              "save it as UTF-8 in your editor")]
+        return None, [
+            Problem(
+                shown_as,
+                1,
+                f"the file is not UTF-8 text ({exc.reason})",
+                "save it as UTF-8 in your editor",
+            )
+        ]
     except OSError as exc:
         return None, [Problem(shown_as, 1, f"cannot read the file: {exc.strerror}")]
     try:
@@ -82,7 +88,7 @@ def _syntax_hint(problem: str) -> str:
     if "could not find expected ':'" in problem or "expected <block end>" in problem:
         return "check the indentation of this line and the one above it"
     if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
-        return "inside { } or [ ] a text with ? : , or # must be in quotes: \"like this?\""
+        return 'inside { } or [ ] a text with ? : , or # must be in quotes: "like this?"'
     if "found character" in problem:
         return "quote the text, or start it after '|' on its own line"
     return "check quotes and indentation on this line and the line above"
@@ -99,12 +105,19 @@ def _walk(
             key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
             key_line = key_node.start_mark.line + 1
             if key in first_line:
-                problems.append(Problem(
-                    doc.file, key_line, f"the key '{key}' appears twice here",
-                    f"the first one is on line {first_line[key]}; keep one of them"))
+                problems.append(
+                    Problem(
+                        doc.file,
+                        key_line,
+                        f"the key '{key}' appears twice here",
+                        f"the first one is on line {first_line[key]}; keep one of them",
+                    )
+                )
             first_line[key] = key_line
             result[key] = _walk(value_node, (*path, key), doc, problems, loader)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_walk(item, (*path, i), doc, problems, loader) for i, item in enumerate(node.value)]
+        return [
+            _walk(item, (*path, i), doc, problems, loader) for i, item in enumerate(node.value)
+        ]
     return loader.construct_object(node)  # type: ignore[no-untyped-call]

@@ -1,0 +1,605 @@
+"""Events, subscriptions and announcements delivered exactly once through a durable outbox.
+
+Planning (which announcements are due) is pure and keyed: an announcement's key (``event:ID:new``,
+``event:ID:remind:7``, ``deadline:KA210:2027:1:remind:1``) is unique in SQLite, so planning can run
+every minute, after every restart and every reload without ever queueing anything twice. Delivery
+drains the outbox: each (announcement, subscriber) row is marked done in its own commit right after
+Telegram confirms it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import io
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.assistant import Button, Reply
+from bot.knowledge import Deadline, Event, KnowledgeBase
+from bot.storage import Delivery, Storage
+from bot.telegram_html import escape
+
+logger = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+
+MAX_ATTEMPTS = 5
+_WORDS = {
+    "en": {
+        "new": "🆕 New event",
+        "remind": "⏰ Reminder: in {days} day(s)",
+        "when": "When",
+        "where": "Where",
+        "register": "Register",
+        "online": "Online",
+        "deadline_remind": "⏰ Deadline in {days} day(s)",
+        "example": "(example event)",
+        "none": "No upcoming events right now. /subscribe to hear about new ones.",
+        "upcoming": "📅 <b>Upcoming events</b>",
+        "calendar": "📆 Add to calendar",
+        "subscribed": "🔔 You are subscribed. Topics (tap to change):",
+        "not_subscribed": "You are not subscribed. /subscribe to get announcements.",
+        "unsubscribed": "🔕 Unsubscribed. You will get no more announcements.",
+        "all": "All topics",
+        "done": "✅ Done",
+        "your_topics": "🔔 Your topics: {topics}",
+        "brussels": "Brussels time",
+    },
+    "pl": {
+        "new": "🆕 Nowe wydarzenie",
+        "remind": "⏰ Przypomnienie: za {days} dni",
+        "when": "Kiedy",
+        "where": "Gdzie",
+        "register": "Rejestracja",
+        "online": "Online",
+        "deadline_remind": "⏰ Termin za {days} dni",
+        "example": "(przykładowe wydarzenie)",
+        "none": "Brak nadchodzących wydarzeń. /subscribe, aby dowiedzieć się o nowych.",
+        "upcoming": "📅 <b>Nadchodzące wydarzenia</b>",
+        "calendar": "📆 Dodaj do kalendarza",
+        "subscribed": "🔔 Subskrypcja aktywna. Tematy (dotknij, aby zmienić):",
+        "not_subscribed": "Nie masz subskrypcji. /subscribe, aby otrzymywać powiadomienia.",
+        "unsubscribed": "🔕 Subskrypcja anulowana. Nie będę wysyłać powiadomień.",
+        "all": "Wszystkie tematy",
+        "done": "✅ Gotowe",
+        "your_topics": "🔔 Twoje tematy: {topics}",
+        "brussels": "czasu brukselskiego",
+    },
+}
+
+
+def w(lang: str, key: str, **values: object) -> str:
+    text = _WORDS.get(lang, _WORDS["en"])[key]
+    return text.format(**values) if values else text
+
+
+# -- texts ---------------------------------------------------------------------------------------
+
+
+def event_text(event: Event, lang: str, headline: str = "") -> str:
+    """An event as a message: headline, title, when, where, description, registration."""
+    title = escape(event.title.get(lang) or event.title["en"])
+    start, end = event.start, event.end
+    when = (
+        f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+        if start.date() == end.date()
+        else f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}"
+    )
+    lines = [f"{headline}\n<b>{title}</b>" if headline else f"<b>{title}</b>"]
+    if event.example:
+        lines[0] += f" <i>{w(lang, 'example')}</i>"
+    lines.append(f"🗓 {w(lang, 'when')}: {when} ({start.tzname()})")
+    place = event.place.get(lang) or event.place.get("en")
+    if place:
+        lines.append(f"📍 {w(lang, 'where')}: {escape(place)}")
+    if event.online_url:
+        lines.append(
+            f'💻 {w(lang, "online")}: <a href="{html.escape(event.online_url)}">'
+            f"{html.escape(event.online_url)}</a>"
+        )
+    lines.append("")
+    lines.append(escape(event.description.get(lang) or event.description["en"]))
+    if event.registration_url:
+        lines.append(
+            f'\n✍️ <a href="{html.escape(event.registration_url)}">{w(lang, "register")}</a>'
+        )
+    return "\n".join(lines)
+
+
+def deadline_reminder_text(deadline: Deadline, days: int, lang: str) -> str:
+    title = escape(deadline.title.get(lang) or deadline.title["en"])
+    return (
+        f"{w(lang, 'deadline_remind', days=days)}\n<b>{title}</b>"
+        f"{f' — runda {deadline.round}' if deadline.round and lang == 'pl' else ''}"
+        f"{f' — round {deadline.round}' if deadline.round and lang != 'pl' else ''}\n"
+        f"{deadline.due:%Y-%m-%d %H:%M} ({w(lang, 'brussels')}), {deadline.call_year}\n"
+        f'<a href="{html.escape(deadline.source)}">{html.escape(deadline.source)}</a>'
+    )
+
+
+# -- planning ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    key: str
+    topics: tuple[str, ...]
+    text_en: str
+    text_pl: str
+
+
+def plan(kb: KnowledgeBase, now: datetime, reminder_days: tuple[int, ...]) -> list[Planned]:
+    """Announcements due at ``now``: new upcoming events, and the nearest reminder that is due."""
+    result: list[Planned] = []
+    days = sorted(set(reminder_days))
+    for event in kb.events:
+        if event.start <= now:
+            continue
+        result.append(
+            Planned(
+                f"event:{event.id}:new",
+                event.topics,
+                event_text(event, "en", w("en", "new")),
+                event_text(event, "pl", w("pl", "new")),
+            )
+        )
+        due = [d for d in days if event.start - timedelta(days=d) <= now]
+        if due and event.start - now < timedelta(days=due[0]):
+            d = due[0]
+            result.append(
+                Planned(
+                    f"event:{event.id}:remind:{d}",
+                    event.topics,
+                    event_text(event, "en", w("en", "remind", days=d)),
+                    event_text(event, "pl", w("pl", "remind", days=d)),
+                )
+            )
+    for deadline in kb.deadlines:
+        if deadline.due <= now:
+            continue
+        due = [d for d in days if deadline.due - timedelta(days=d) <= now]
+        if due:
+            d = due[0]
+            key = (
+                f"deadline:{deadline.action}:{deadline.call_year}:{deadline.round or 1}:remind:{d}"
+            )
+            result.append(
+                Planned(
+                    key,
+                    ("deadlines",),
+                    deadline_reminder_text(deadline, d, "en"),
+                    deadline_reminder_text(deadline, d, "pl"),
+                )
+            )
+    return result
+
+
+async def queue_due(
+    storage: Storage, kb: KnowledgeBase, now: datetime, reminder_days: tuple[int, ...]
+) -> int:
+    """Queue every due announcement once; returns how many outbox rows were added now."""
+    added = 0
+    for item in plan(kb, now, reminder_days):
+        added += await storage.enqueue(item.key, item.topics, item.text_en, item.text_pl)
+    return added
+
+
+# -- delivery ------------------------------------------------------------------------------------
+
+SendFn = Callable[[int, str], Awaitable[object]]
+
+
+class Deliverer:
+    """Drains the outbox: sends, then marks each row done in its own commit.
+
+    Blocked users (Forbidden) are unsubscribed and never retried; RetryAfter pauses all sending
+    for the time Telegram asks; other errors retry with exponential backoff, then give up.
+    A row is marked only after Telegram answered, so a crash can at worst repeat the few
+    messages that were in flight at that instant, never lose one.
+    """
+
+    def __init__(self, storage: Storage, send: SendFn, concurrency: int = 8) -> None:
+        self.storage = storage
+        self.send = send
+        self.concurrency = concurrency
+        self.wake = asyncio.Event()
+        self._pause_until = 0.0
+        self.sent = 0
+
+    async def deliver_one(self, item: Delivery) -> None:
+        wait = self._pause_until - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        try:
+            await self.send(item.chat_id, item.text)
+        except RetryAfter as exc:
+            delay = (
+                exc.retry_after
+                if isinstance(exc.retry_after, (int, float))
+                else exc.retry_after.total_seconds()
+            )
+            self._pause_until = max(self._pause_until, time.monotonic() + delay)
+            logger.warning("flood control: pausing deliveries for %.1f s", delay)
+            await self.storage.retry_later(item.id, delay, f"RetryAfter {delay}")
+            return
+        except Forbidden as exc:
+            logger.info("chat %s blocked the bot; unsubscribing", item.chat_id)
+            await self.storage.mark(item.id, "blocked", str(exc))
+            await self.storage.unsubscribe(item.chat_id)
+            return
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                await self.storage.mark(item.id, "blocked", str(exc))
+                await self.storage.unsubscribe(item.chat_id)
+                return
+            await self._failed(item, exc)
+            return
+        except TelegramError as exc:
+            await self._failed(item, exc)
+            return
+        await self.storage.mark(item.id, "sent")
+        self.sent += 1
+
+    async def _failed(self, item: Delivery, exc: Exception) -> None:
+        if item.attempts + 1 >= MAX_ATTEMPTS:
+            logger.error(
+                "giving up on outbox row %s after %d attempts: %s", item.id, item.attempts + 1, exc
+            )
+            await self.storage.mark(item.id, "failed", str(exc))
+        else:
+            await self.storage.retry_later(item.id, min(2**item.attempts * 5, 600), str(exc))
+
+    async def drain(self) -> int:
+        """Send everything due now; returns how many were sent."""
+        before = self.sent
+        while True:
+            batch = await self.storage.due_deliveries(limit=self.concurrency * 25)
+            if not batch:
+                return self.sent - before
+            queue: asyncio.Queue[Delivery] = asyncio.Queue()
+            for item in batch:
+                queue.put_nowait(item)
+            await asyncio.gather(*(self._worker(queue) for _ in range(self.concurrency)))
+
+    async def _worker(self, queue: asyncio.Queue[Delivery]) -> None:
+        while not queue.empty():
+            await self.deliver_one(queue.get_nowait())
+
+    async def run(self, idle_seconds: float = 5.0) -> None:
+        """Deliver forever: drain, then sleep until woken or the next retry may be due."""
+        while True:
+            try:
+                await self.drain()
+            except Exception:
+                logger.exception("delivery loop error; retrying shortly")
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), idle_seconds)
+
+
+# -- calendar ------------------------------------------------------------------------------------
+
+
+def _ics_escape(text: str) -> str:
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 3.1: lines longer than 75 octets are folded with CRLF and a space."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts: list[str] = []
+    current = ""
+    for ch in line:
+        limit = 75 if not parts else 74
+        if len((current + ch).encode("utf-8")) > limit:
+            parts.append(current)
+            current = ch
+        else:
+            current += ch
+    parts.append(current)
+    return "\r\n ".join(parts)
+
+
+def to_ics(event: Event, lang: str, now: datetime | None = None) -> bytes:
+    """One event as an iCalendar file; times in UTC, so every calendar shows them correctly."""
+    stamp = (now or datetime.now().astimezone()).astimezone(tz=None)
+
+    def utc(moment: datetime) -> str:
+        return moment.astimezone(tz=__import__("datetime").timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+    description = event.description.get(lang) or event.description["en"]
+    if event.registration_url:
+        description += f"\n{event.registration_url}"
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Erasmus+ assistant//events//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:{event.id}@erasmus-assistant",
+        f"DTSTAMP:{utc(stamp)}",
+        f"DTSTART:{utc(event.start)}",
+        f"DTEND:{utc(event.end)}",
+        f"SUMMARY:{_ics_escape(event.title.get(lang) or event.title['en'])}",
+        f"DESCRIPTION:{_ics_escape(description)}",
+    ]
+    place = event.place.get(lang) or event.place.get("en") or event.online_url
+    if place:
+        lines.append(f"LOCATION:{_ics_escape(place)}")
+    if event.registration_url or event.online_url:
+        lines.append(f"URL:{event.registration_url or event.online_url}")
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+
+
+# -- Telegram handlers ---------------------------------------------------------------------------
+
+
+def _rt(context: Context):
+    from bot.runtime import runtime
+
+    return runtime(context)
+
+
+def upcoming(kb: KnowledgeBase, now: datetime) -> list[Event]:
+    return [e for e in kb.events if e.end > now]
+
+
+def events_reply(kb: KnowledgeBase, lang: str, now: datetime) -> Reply:
+    items = upcoming(kb, now)
+    if not items:
+        return Reply(w(lang, "none"), lang=lang)
+    lines = [w(lang, "upcoming")]
+    rows: list[tuple[Button, ...]] = []
+    for event in items[:10]:
+        title = event.title.get(lang) or event.title["en"]
+        mark = " *" if event.example else ""
+        lines.append(f"• {event.start:%Y-%m-%d %H:%M} — {escape(title)}{mark}")
+        rows.append((Button(f"{event.start:%d.%m} {title}"[:60], f"ev:{event.id}"),))
+    if any(e.example for e in items):
+        lines.append(f"\n* {w(lang, 'example')}")
+    return Reply("\n".join(lines), tuple(rows), lang=lang)
+
+
+def subscription_reply(kb: KnowledgeBase, chosen: set[str], lang: str) -> Reply:
+    rows: list[tuple[Button, ...]] = []
+    for topic, title in kb.event_topics.items():
+        mark = "✅" if topic in chosen or "all" in chosen else "⬜"
+        rows.append(
+            (Button(f"{mark} {title.get(lang) or title.get('en', topic)}", f"sub:t:{topic}"),)
+        )
+    rows.append((Button(w(lang, "all"), "sub:all"), Button(w(lang, "done"), "sub:done")))
+    return Reply(w(lang, "subscribed"), tuple(rows), lang=lang)
+
+
+async def events_command(update: Update, context: Context) -> None:
+    """List upcoming events, next first, with a button per event."""
+    from bot.handlers import send, user_lang
+
+    lang = await user_lang(update, context)
+    now = datetime.now().astimezone(_rt(context).settings.timezone)
+    await send(update, events_reply(_rt(context).kb, lang, now))
+
+
+async def subscribe(update: Update, context: Context) -> None:
+    """Subscribe to all topics at once, then let the user narrow them down with buttons."""
+    from bot.handlers import send, user_lang
+
+    lang = await user_lang(update, context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    storage = _rt(context).storage
+    current = await storage.subscription(chat.id)
+    if current is None:
+        current = {"all"}
+        await storage.subscribe(chat.id, current, lang)
+    await send(update, subscription_reply(_rt(context).kb, current, lang))
+
+
+async def unsubscribe(update: Update, context: Context) -> None:
+    """Stop all announcements."""
+    from bot.handlers import send, user_lang
+
+    lang = await user_lang(update, context)
+    if update.effective_chat:
+        await _rt(context).storage.unsubscribe(update.effective_chat.id)
+    await send(update, Reply(w(lang, "unsubscribed"), lang=lang))
+
+
+async def subscriptions(update: Update, context: Context) -> None:
+    """Show the current topic choice."""
+    from bot.handlers import send, user_lang
+
+    lang = await user_lang(update, context)
+    if update.effective_chat is None:
+        return
+    current = await _rt(context).storage.subscription(update.effective_chat.id)
+    if current is None:
+        await send(update, Reply(w(lang, "not_subscribed"), lang=lang))
+        return
+    await send(update, subscription_reply(_rt(context).kb, current, lang))
+
+
+async def on_button(update: Update, context: Context, lang: str) -> bool:
+    """Buttons of events and subscriptions; False when the button is not ours."""
+    from bot.handlers import send
+
+    query = update.callback_query
+    if query is None or query.data is None or update.effective_chat is None:
+        return False
+    rt = _rt(context)
+    kind, _, value = query.data.partition(":")
+    chat_id = update.effective_chat.id
+    if query.data in ("events", "subscribe"):
+        await query.answer()
+        await (events_command if query.data == "events" else subscribe)(update, context)
+        return True
+    if kind == "ev":
+        event = next((e for e in rt.kb.events if e.id == value), None)
+        if event is None:
+            return False
+        await query.answer()
+        rows: list[tuple[Button, ...]] = [(Button(w(lang, "calendar"), f"ics:{event.id}"),)]
+        if event.registration_url and event.registration_url.startswith("https://"):
+            rows.append((Button("✍️ " + w(lang, "register"), event.registration_url),))
+        await send(update, Reply(event_text(event, lang), tuple(rows), lang=lang))
+        return True
+    if kind == "ics":
+        event = next((e for e in rt.kb.events if e.id == value), None)
+        if event is None:
+            return False
+        await query.answer()
+        await context.bot.send_document(
+            chat_id, io.BytesIO(to_ics(event, lang)), filename=f"{event.id}.ics"
+        )
+        return True
+    if kind == "sub":
+        await query.answer()
+        current = await rt.storage.subscription(chat_id) or set()
+        every = set(rt.kb.event_topics)
+        if value == "all":
+            current = {"all"}
+        elif value == "done":
+            names = ", ".join(
+                w(lang, "all") if t == "all" else rt.kb.event_topics.get(t, {}).get(lang, t)
+                for t in sorted(current)
+            )
+            await send(
+                update, Reply(w(lang, "your_topics", topics=names or "—"), lang=lang), edit=True
+            )
+            return True
+        elif value.startswith("t:"):
+            topic = value[2:]
+            if "all" in current:
+                current = set(every)
+            current ^= {topic}
+            if current >= every:
+                current = {"all"}
+        await rt.storage.subscribe(chat_id, current, lang)
+        await send(update, subscription_reply(rt.kb, current, lang), edit=True)
+        return True
+    if kind == "ann":
+        await on_announce_button(update, context, value)
+        return True
+    return False
+
+
+async def announce(update: Update, context: Context) -> None:
+    """Admins: preview a free-form announcement, then send it after a confirm button."""
+    from bot.handlers import send, unknown_command
+
+    user = update.effective_user
+    rt = _rt(context)
+    if user is None or user.id not in rt.settings.admins:
+        await unknown_command(update, context)
+        return
+    message = update.effective_message
+    text = message.text.partition(" ")[2].strip() if message and message.text else ""
+    if not text:
+        await send(
+            update,
+            Reply(
+                "Usage: /announce TEXT — I will show a preview and ask before "
+                "sending it to all subscribers."
+            ),
+        )
+        return
+    token = uuid.uuid4().hex[:12]
+    context.bot_data.setdefault("pending_announcements", {})[token] = text
+    stats = await rt.storage.stats()
+    rows = (
+        (
+            Button(f"📣 Send to {stats['subscribers']} subscriber(s)", f"ann:send:{token}"),
+            Button("✖ Cancel", f"ann:cancel:{token}"),
+        ),
+    )
+    await send(update, Reply(f"<b>Preview</b>\n\n{escape(text)}", rows))
+
+
+async def on_announce_button(update: Update, context: Context, value: str) -> None:
+    from bot.handlers import send
+
+    query = update.callback_query
+    rt = _rt(context)
+    if query is None or query.from_user.id not in rt.settings.admins:
+        return
+    await query.answer()
+    action, _, token = value.partition(":")
+    text = context.bot_data.get("pending_announcements", {}).pop(token, None)
+    if text is None or action == "cancel":
+        await send(update, Reply("Not sent."), edit=True)
+        return
+    body = f"📣 {escape(text)}"
+    count = await rt.storage.enqueue(f"manual:{token}", (), body, body)
+    deliverer: Deliverer | None = context.bot_data.get("deliverer")
+    if deliverer:
+        deliverer.wake.set()
+    await send(
+        update,
+        Reply(f"📣 Queued for {count} subscriber(s). I will report when it is delivered."),
+        edit=True,
+    )
+    if update.effective_chat:
+        context.application.create_task(
+            report_when_done(context, update.effective_chat.id, f"manual:{token}"), update=update
+        )
+
+
+async def report_when_done(
+    context: Context, chat_id: int, key: str, poll: float = 1.0, give_up: float = 3600
+) -> None:
+    storage = _rt(context).storage
+    started = time.monotonic()
+    while time.monotonic() - started < give_up:
+        counts = await announcement_counts(storage, key)
+        if counts.get("pending", 0) == 0:
+            await context.bot.send_message(
+                chat_id,
+                f"✅ Announcement delivered to {counts.get('sent', 0)} subscriber(s); "
+                f"{counts.get('blocked', 0)} had blocked the bot, {counts.get('failed', 0)} "
+                "failed.",
+                parse_mode=ParseMode.HTML,
+            )
+            return
+        await asyncio.sleep(poll)
+
+
+async def announcement_counts(storage: Storage, key: str) -> dict[str, int]:
+    sql = (
+        "SELECT o.status, COUNT(*) FROM outbox o JOIN announcements a "
+        "ON a.id = o.announcement_id WHERE a.key = ? GROUP BY o.status"
+    )
+    async with storage.db.execute(sql, (key,)) as cur:
+        return {row[0]: row[1] for row in await cur.fetchall()}
+
+
+async def plan_job(context: Context) -> None:
+    """JobQueue: queue what is due in the current knowledge base and wake delivery."""
+    rt = _rt(context)
+    now = datetime.now().astimezone(rt.settings.timezone)
+    added = await queue_due(rt.storage, rt.kb, now, rt.settings.reminder_days)
+    if added:
+        logger.info("queued %d announcement message(s)", added)
+        deliverer: Deliverer | None = context.bot_data.get("deliverer")
+        if deliverer:
+            deliverer.wake.set()

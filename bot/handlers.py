@@ -1,0 +1,315 @@
+"""Telegram handlers: read the update, call the assistant, reply. Nothing else lives here."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.assistant import Button, Reply
+from bot.runtime import runtime
+from bot.texts import t
+
+logger = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    """Assistant buttons as an inline keyboard; https actions become URL buttons."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label[:64], url=b.action)
+                if b.action.startswith("https://")
+                else InlineKeyboardButton(b.label[:64], callback_data=b.action)
+                for b in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+async def send(update: Update, reply: Reply, edit: bool = False) -> Message | None:
+    """Send (or, for a button press, edit in place) one assistant reply."""
+    markup = keyboard(reply.buttons)
+    if edit and update.callback_query and update.callback_query.message:
+        try:
+            result = await update.callback_query.edit_message_text(
+                reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                disable_web_page_preview=True,
+            )
+            return result if isinstance(result, Message) else None
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return None
+            logger.info("could not edit a message (%s); sending a new one", exc)
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(
+        reply.text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+    )
+
+
+async def user_lang(update: Update, context: Context) -> str:
+    """The language remembered for this user (English for a new user)."""
+    user = update.effective_user
+    if user is None:
+        return "en"
+    cached = context.user_data.get("lang") if context.user_data is not None else None
+    if cached:
+        return str(cached)
+    stored = await runtime(context).storage.user_language(user.id)
+    lang = stored or ("pl" if (user.language_code or "").startswith("pl") else "en")
+    if context.user_data is not None:
+        context.user_data["lang"] = lang
+    return lang
+
+
+async def remember_lang(update: Update, context: Context, lang: str) -> None:
+    if update.effective_user is None or context.user_data is None:
+        return
+    if context.user_data.get("lang") != lang:
+        context.user_data["lang"] = lang
+        await runtime(context).storage.set_user_language(update.effective_user.id, lang)
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: Context) -> None:
+    """Say what the bot can do, in the user's language."""
+    lang = await user_lang(update, context)
+    if update.effective_user:
+        await runtime(context).storage.touch_user(update.effective_user.id)
+    rows = (
+        (Button("📚 /topics", "topics"), Button("🧭 /finder", "finder")),
+        (Button("📅 /events", "events"), Button("🔔 /subscribe", "subscribe")),
+    )
+    await send(update, Reply(t("start", lang), rows, lang=lang))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """List the commands."""
+    lang = await user_lang(update, context)
+    await send(update, Reply(t("help", lang), lang=lang))
+
+
+async def topics(update: Update, context: Context) -> None:
+    """Browse groups of topics with buttons."""
+    lang = await user_lang(update, context)
+    await send(update, runtime(context).assistant.topics_reply(lang))
+
+
+async def language(update: Update, context: Context) -> None:
+    """Let the user choose English or Polish (or set it directly: /language pl)."""
+    lang = await user_lang(update, context)
+    if context.args and context.args[0].lower() in ("en", "pl"):
+        await remember_lang(update, context, context.args[0].lower())
+        await send(update, Reply(t("language_set", context.args[0].lower())))
+        return
+    rows = ((Button("🇬🇧 English", "lang:en"), Button("🇵🇱 Polski", "lang:pl")),)
+    await send(update, Reply(t("choose_language", lang), rows, lang=lang))
+
+
+async def privacy(update: Update, context: Context) -> None:
+    """Say what is stored and for how long."""
+    lang = await user_lang(update, context)
+    days = runtime(context).settings.retention_days
+    await send(update, Reply(t("privacy", lang, days=days), lang=lang))
+
+
+async def forget(update: Update, context: Context) -> None:
+    """Ask before deleting everything stored about the user."""
+    lang = await user_lang(update, context)
+    rows = ((Button(t("forget_yes", lang), "forget:yes"), Button(t("cancel", lang), "cancel")),)
+    await send(update, Reply(t("forget_confirm", lang), rows, lang=lang))
+
+
+async def contact(update: Update, context: Context) -> None:
+    """Offer to forward the last unanswered question (or a new one) to staff."""
+    lang = await user_lang(update, context)
+    settings = runtime(context).settings
+    if settings.staff_chat_id is None:
+        entry = runtime(context).assistant.entry_reply("contact-staff", lang)
+        text = t("contact_unavailable", lang) + "\n\n" + entry.text
+        await send(update, Reply(text, lang=lang))
+        return
+    user_data = context.user_data if context.user_data is not None else {}
+    question = " ".join(context.args or []) or user_data.get("last_question")
+    if not question:
+        user_data["awaiting_contact"] = True
+        await send(update, Reply(t("contact_ask", lang), lang=lang))
+        return
+    user_data["contact_question"] = question
+    rows = ((Button(t("contact_send", lang), "contact:yes"), Button(t("cancel", lang), "cancel")),)
+    await send(
+        update, Reply(t("contact_confirm", lang, question=html.escape(question)), rows, lang=lang)
+    )
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """Any command the bot does not know (and admin commands for non-admins)."""
+    lang = await user_lang(update, context)
+    await send(update, Reply(t("unknown_command", lang), lang=lang))
+
+
+# -- questions -----------------------------------------------------------------------------------
+
+
+async def question(update: Update, context: Context) -> None:
+    """Answer a free-text question from the knowledge base."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None or message.text is None:
+        return
+    rt = runtime(context)
+    user_data = context.user_data if context.user_data is not None else {}
+    if user_data.pop("awaiting_contact", False):
+        context.args = message.text.split()
+        await contact(update, context)
+        return
+    preferred = await user_lang(update, context)
+    reply = rt.assistant.answer(message.text, preferred)
+    if reply.lang in ("en", "pl"):
+        await remember_lang(update, context, reply.lang)
+    score = reply.ranking.best.score if reply.ranking and reply.ranking.best else 0.0
+    await rt.storage.touch_user(user.id)
+    await rt.storage.log_question(
+        user.id, message.text[:2000], reply.lang, reply.kind, reply.entry_id, score
+    )
+    if reply.kind in ("none", "suggest"):
+        user_data["last_question"] = message.text[:1000]
+    logger.info(
+        "update=%s answered kind=%s entry=%s score=%.1f",
+        update.update_id,
+        reply.kind,
+        reply.entry_id,
+        score,
+    )
+    await send(update, reply)
+
+
+# -- buttons -------------------------------------------------------------------------------------
+
+
+async def button(update: Update, context: Context) -> None:
+    """Every inline button: answered at once, then acted on."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    rt = runtime(context)
+    lang = await user_lang(update, context)
+    kind, _, value = query.data.partition(":")
+    if kind == "fb":
+        vote, _, entry_id = value.partition(":")
+        positive = vote == "+"
+        await query.answer(t("thanks_feedback" if positive else "thanks_negative", lang))
+        await rt.storage.add_feedback(query.from_user.id, entry_id, 1 if positive else -1)
+        return
+    if kind == "lang" and value in ("en", "pl"):
+        await query.answer()
+        await remember_lang(update, context, value)
+        await send(update, Reply(t("language_set", value), lang=value), edit=True)
+        return
+    if kind == "forget" and value == "yes":
+        await query.answer()
+        await rt.storage.forget_user(query.from_user.id)
+        if context.user_data is not None:
+            context.user_data.clear()
+        await send(update, Reply(t("forgotten", lang), lang=lang), edit=True)
+        return
+    if kind == "contact" and value == "yes":
+        await query.answer()
+        await forward_to_staff(update, context, lang)
+        return
+    if query.data == "cancel":
+        await query.answer()
+        if context.user_data is not None:
+            context.user_data.pop("contact_question", None)
+        await send(update, Reply(t("contact_cancelled", lang), lang=lang), edit=True)
+        return
+    if kind == "e":
+        await query.answer()
+        await send(update, rt.assistant.entry_reply(value, lang))
+        return
+    if kind == "g":
+        await query.answer()
+        await send(update, rt.assistant.group_reply(value, lang), edit=True)
+        return
+    if query.data == "topics":
+        await query.answer()
+        await send(update, rt.assistant.topics_reply(lang), edit=True)
+        return
+    if query.data == "contact":
+        await query.answer()
+        context.args = []
+        await contact(update, context)
+        return
+    from bot import announcements
+
+    if await announcements.on_button(update, context, lang):
+        return
+    await query.answer(t("outdated", lang))
+
+
+async def forward_to_staff(update: Update, context: Context, lang: str) -> None:
+    rt = runtime(context)
+    user = update.effective_user
+    chat = update.effective_chat
+    user_data = context.user_data if context.user_data is not None else {}
+    text = user_data.pop("contact_question", None)
+    if user is None or chat is None or not text or rt.settings.staff_chat_id is None:
+        await send(update, Reply(t("outdated", lang), lang=lang), edit=True)
+        return
+    name = html.escape(user.full_name) + (f" (@{user.username})" if user.username else "")
+    staff = await context.bot.send_message(
+        rt.settings.staff_chat_id,
+        f"❓ <b>Question from {name}</b> [{lang}]\n\n{html.escape(text)}\n\n"
+        "<i>Reply to this message to answer; the reply goes to the person.</i>",
+        parse_mode=ParseMode.HTML,
+    )
+    await rt.storage.save_handoff(staff.message_id, user.id, chat.id, text)
+    await send(update, Reply(t("contact_sent", lang), lang=lang), edit=True)
+
+
+async def staff_reply(update: Update, context: Context) -> None:
+    """A reply in the staff chat to a forwarded question goes back to the person who asked."""
+    message = update.effective_message
+    if message is None or message.reply_to_message is None or not message.text:
+        return
+    rt = runtime(context)
+    chat_id = await rt.storage.handoff_chat(message.reply_to_message.message_id)
+    if chat_id is None:
+        return
+    lang = await rt.storage.user_language(chat_id) or "en"
+    await context.bot.send_message(
+        chat_id, t("staff_reply", lang, text=html.escape(message.text)), parse_mode=ParseMode.HTML
+    )
+    await message.reply_text("✅ Delivered.")
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log first, then apologise to the user; the bot keeps running."""
+    logger.error("unhandled error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat:
+        lang = "en"
+        if context.user_data and context.user_data.get("lang"):
+            lang = str(context.user_data["lang"])
+        try:
+            if update.callback_query:
+                await update.callback_query.answer()
+            await update.effective_chat.send_message(t("apology", lang))
+        except Exception:
+            logger.warning("could not send the apology", exc_info=True)

@@ -1,0 +1,62 @@
+"""The bot's shared state with a lifecycle: created in post_init, closed in post_shutdown."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from telegram.ext import ContextTypes
+
+from bot import knowledge
+from bot.assistant import Assistant
+from bot.config import Settings
+from bot.storage import Storage
+from bot.yamlsource import Problem
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Settings, storage and the current knowledge base; the assistant is swapped on reload."""
+
+    settings: Settings
+    storage: Storage
+    assistant: Assistant
+    loaded_at: float = field(default_factory=time.time)
+    last_problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def kb(self) -> knowledge.KnowledgeBase:
+        return self.assistant.kb
+
+    def reload(self) -> tuple[bool, list[Problem], float]:
+        """Load the knowledge base again; keep the old one when the new one has errors.
+
+        Returns (replaced, problems, seconds taken).
+        """
+        started = time.perf_counter()
+        result = knowledge.load(self.settings.knowledge_dir)
+        took = time.perf_counter() - started
+        self.last_problems = result.problems
+        if result.kb is None:
+            logger.warning(
+                "knowledge reload rejected: %d error(s); still serving the old one",
+                len(result.errors),
+            )
+            return False, result.problems, took
+        self.assistant = Assistant(result.kb)
+        self.loaded_at = time.time()
+        took = time.perf_counter() - started
+        logger.info(
+            "knowledge reloaded: %d entries in %.0f ms", len(result.kb.entries), took * 1000
+        )
+        return True, result.problems, took
+
+
+def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
+    """The one typed way handlers reach shared state."""
+    value = context.application.bot_data["runtime"]
+    assert isinstance(value, Runtime)
+    return value

@@ -1,0 +1,372 @@
+"""Everything the bot stores, in one SQLite file (WAL), behind one class.
+
+Schema changes are numbered migrations applied in order at start-up; the version lives in
+``PRAGMA user_version`` so an old database file is upgraded in place.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: users, questions, feedback
+    """
+    CREATE TABLE users (
+        user_id INTEGER PRIMARY KEY,
+        lang TEXT,
+        first_seen REAL NOT NULL,
+        last_seen REAL NOT NULL
+    );
+    CREATE TABLE questions (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        entry_id TEXT,
+        score REAL NOT NULL,
+        asked_at REAL NOT NULL
+    );
+    CREATE INDEX questions_asked_at ON questions(asked_at);
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        entry_id TEXT NOT NULL,
+        vote INTEGER NOT NULL,
+        question_id INTEGER,
+        at REAL NOT NULL,
+        UNIQUE (user_id, entry_id, question_id)
+    );
+    """,
+    # 2: subscriptions and the durable announcement outbox
+    """
+    CREATE TABLE subscriptions (
+        chat_id INTEGER PRIMARY KEY,
+        topics TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        since REAL NOT NULL
+    );
+    CREATE TABLE announcements (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        topics TEXT NOT NULL,
+        text_en TEXT NOT NULL,
+        text_pl TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        recipients INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        announcement_id INTEGER NOT NULL REFERENCES announcements(id),
+        chat_id INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before REAL NOT NULL DEFAULT 0,
+        last_error TEXT,
+        done_at REAL,
+        UNIQUE (announcement_id, chat_id)
+    );
+    CREATE INDEX outbox_pending ON outbox(status, not_before);
+    """,
+    # 3: human handoff: which staff-chat message belongs to which user
+    """
+    CREATE TABLE handoffs (
+        staff_message_id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        question TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
+)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    chat_id: int
+    attempts: int
+    text: str
+
+
+class Storage:
+    """One aiosqlite connection; open with ``await Storage.open(path)``, close at shutdown."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Storage:
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path)
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA busy_timeout=5000")
+        storage = cls(db)
+        await storage.migrate()
+        return storage
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def migrate(self) -> None:
+        async with self.db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await self.db.executescript(f"BEGIN; {script} PRAGMA user_version={number}; COMMIT;")
+
+    async def schema_version(self) -> int:
+        async with self.db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- users -----------------------------------------------------------------------------------
+
+    async def touch_user(self, user_id: int) -> None:
+        now = time.time()
+        await self.db.execute(
+            "INSERT INTO users (user_id, first_seen, last_seen) VALUES (?, ?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET last_seen=excluded.last_seen",
+            (user_id, now, now),
+        )
+        await self.db.commit()
+
+    async def user_language(self, user_id: int) -> str | None:
+        async with self.db.execute("SELECT lang FROM users WHERE user_id=?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        return row["lang"] if row else None
+
+    async def set_user_language(self, user_id: int, lang: str) -> None:
+        now = time.time()
+        await self.db.execute(
+            "INSERT INTO users (user_id, lang, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET lang=excluded.lang",
+            (user_id, lang, now, now),
+        )
+        await self.db.execute("UPDATE subscriptions SET lang=? WHERE chat_id=?", (lang, user_id))
+        await self.db.commit()
+
+    # -- questions and feedback ------------------------------------------------------------------
+
+    async def log_question(
+        self, user_id: int, text: str, lang: str, outcome: str, entry_id: str | None, score: float
+    ) -> int:
+        cursor = await self.db.execute(
+            "INSERT INTO questions (user_id, text, lang, outcome, entry_id, score, asked_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (user_id, text, lang, outcome, entry_id, score, time.time()),
+        )
+        await self.db.commit()
+        return int(cursor.lastrowid or 0)
+
+    async def add_feedback(self, user_id: int, entry_id: str, vote: int) -> None:
+        await self.db.execute(
+            "INSERT INTO feedback (user_id, entry_id, vote, at) VALUES (?, ?, ?, ?)",
+            (user_id, entry_id, vote, time.time()),
+        )
+        await self.db.commit()
+
+    async def unanswered(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Recent questions the bot could not answer, and answers people marked 👎."""
+        sql = """
+            SELECT asked_at AS at, lang, text, outcome, entry_id FROM questions
+            WHERE outcome IN ('none', 'suggest')
+            UNION ALL
+            SELECT f.at, COALESCE(u.lang, ''), '', 'thumbs-down', f.entry_id FROM feedback f
+            LEFT JOIN users u ON u.user_id = f.user_id WHERE f.vote < 0
+            ORDER BY at DESC LIMIT ?"""
+        async with self.db.execute(sql, (limit,)) as cur:
+            return [dict(row) for row in await cur.fetchall()]
+
+    async def stats(self, since_days: int = 30) -> dict[str, Any]:
+        since = time.time() - since_days * 86400
+        result: dict[str, Any] = {}
+        async with self.db.execute("SELECT COUNT(*) FROM users") as cur:
+            result["users"] = (await cur.fetchone())[0]  # type: ignore[index]
+        async with self.db.execute("SELECT COUNT(*) FROM subscriptions") as cur:
+            result["subscribers"] = (await cur.fetchone())[0]  # type: ignore[index]
+        async with self.db.execute(
+            "SELECT date(asked_at, 'unixepoch') AS day, COUNT(*) AS n, "
+            "SUM(outcome IN ('answer', 'deadline')) AS answered FROM questions "
+            "WHERE asked_at >= ? GROUP BY day ORDER BY day DESC LIMIT 14",
+            (since,),
+        ) as cur:
+            result["per_day"] = [dict(r) for r in await cur.fetchall()]
+        async with self.db.execute(
+            "SELECT entry_id, COUNT(*) AS n FROM questions WHERE entry_id IS NOT NULL "
+            "AND asked_at >= ? GROUP BY entry_id ORDER BY n DESC LIMIT 10",
+            (since,),
+        ) as cur:
+            result["top_entries"] = [dict(r) for r in await cur.fetchall()]
+        async with self.db.execute(
+            "SELECT entry_id, SUM(vote > 0) AS up, SUM(vote < 0) AS down FROM feedback "
+            "GROUP BY entry_id ORDER BY down DESC, up DESC LIMIT 10"
+        ) as cur:
+            result["feedback"] = [dict(r) for r in await cur.fetchall()]
+        return result
+
+    async def purge_questions(self, older_than_days: int) -> int:
+        cursor = await self.db.execute(
+            "DELETE FROM questions WHERE asked_at < ?", (time.time() - older_than_days * 86400,)
+        )
+        await self.db.commit()
+        return cursor.rowcount
+
+    async def forget_user(self, user_id: int) -> None:
+        """Delete everything stored about one person (GDPR erasure)."""
+        for sql in (
+            "DELETE FROM questions WHERE user_id=?",
+            "DELETE FROM feedback WHERE user_id=?",
+            "DELETE FROM subscriptions WHERE chat_id=?",
+            "DELETE FROM outbox WHERE chat_id=? AND status='pending'",
+            "DELETE FROM handoffs WHERE user_id=?",
+            "DELETE FROM users WHERE user_id=?",
+        ):
+            await self.db.execute(sql, (user_id,))
+        await self.db.commit()
+
+    async def count_about(self, user_id: int) -> int:
+        """How many rows mention this person (for tests and /privacy)."""
+        total = 0
+        for table, column in (
+            ("questions", "user_id"),
+            ("feedback", "user_id"),
+            ("subscriptions", "chat_id"),
+            ("handoffs", "user_id"),
+            ("users", "user_id"),
+        ):
+            async with self.db.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE {column}=?", (user_id,)
+            ) as cur:
+                total += (await cur.fetchone())[0]  # type: ignore[index]
+        return total
+
+    # -- subscriptions ---------------------------------------------------------------------------
+
+    async def subscribe(self, chat_id: int, topics: Iterable[str], lang: str) -> None:
+        await self.db.execute(
+            "INSERT INTO subscriptions (chat_id, topics, lang, since) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(chat_id) DO UPDATE SET topics=excluded.topics, lang=excluded.lang",
+            (chat_id, ",".join(sorted(set(topics))), lang, time.time()),
+        )
+        await self.db.commit()
+
+    async def unsubscribe(self, chat_id: int) -> bool:
+        cursor = await self.db.execute("DELETE FROM subscriptions WHERE chat_id=?", (chat_id,))
+        await self.db.commit()
+        return cursor.rowcount > 0
+
+    async def subscription(self, chat_id: int) -> set[str] | None:
+        async with self.db.execute(
+            "SELECT topics FROM subscriptions WHERE chat_id=?", (chat_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return set(filter(None, row["topics"].split(","))) if row else None
+
+    # -- announcements and the outbox ------------------------------------------------------------
+
+    async def enqueue(self, key: str, topics: Iterable[str], text_en: str, text_pl: str) -> int:
+        """Create an announcement once (by ``key``) and one outbox row per matching subscriber.
+
+        Both happen in one transaction, so a crash leaves either nothing or everything queued;
+        the key makes a second call a no-op. Returns the number of recipients queued now.
+        """
+        wanted = sorted(set(topics))
+        await self.db.execute("BEGIN IMMEDIATE")
+        try:
+            cursor = await self.db.execute(
+                "INSERT OR IGNORE INTO announcements (key, topics, text_en, text_pl, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (key, ",".join(wanted), text_en, text_pl, time.time()),
+            )
+            if cursor.rowcount == 0:
+                await self.db.rollback()
+                return 0
+            announcement_id = cursor.lastrowid
+            chats: list[int] = []
+            async with self.db.execute("SELECT chat_id, topics FROM subscriptions") as cur:
+                async for row in cur:
+                    theirs = set(filter(None, row["topics"].split(",")))
+                    if not wanted or theirs & set(wanted) or "all" in theirs:
+                        chats.append(row["chat_id"])
+            await self.db.executemany(
+                "INSERT INTO outbox (announcement_id, chat_id) VALUES (?, ?)",
+                [(announcement_id, chat) for chat in chats],
+            )
+            await self.db.execute(
+                "UPDATE announcements SET recipients=? WHERE id=?", (len(chats), announcement_id)
+            )
+            await self.db.commit()
+            return len(chats)
+        except BaseException:
+            await self.db.rollback()
+            raise
+
+    async def due_deliveries(self, limit: int = 200) -> list[Delivery]:
+        """Pending outbox rows that are due, each with the text in the subscriber's language."""
+        sql = """
+            SELECT o.id, o.chat_id, o.attempts,
+                   CASE WHEN COALESCE(s.lang, 'en') = 'pl' THEN a.text_pl
+                        ELSE a.text_en END AS text
+            FROM outbox o JOIN announcements a ON a.id = o.announcement_id
+            LEFT JOIN subscriptions s ON s.chat_id = o.chat_id
+            WHERE o.status = 'pending' AND o.not_before <= ?
+            ORDER BY o.id LIMIT ?"""
+        async with self.db.execute(sql, (time.time(), limit)) as cur:
+            return [
+                Delivery(r["id"], r["chat_id"], r["attempts"], r["text"])
+                for r in await cur.fetchall()
+            ]
+
+    async def mark(self, delivery_id: int, status: str, error: str | None = None) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status=?, last_error=?, done_at=? WHERE id=?",
+            (status, error, time.time(), delivery_id),
+        )
+        await self.db.commit()
+
+    async def retry_later(self, delivery_id: int, delay: float, error: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET attempts=attempts+1, not_before=?, last_error=? WHERE id=?",
+            (time.time() + delay, error, delivery_id),
+        )
+        await self.db.commit()
+
+    async def outbox_counts(self) -> dict[str, int]:
+        async with self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur:
+            return {row[0]: row[1] for row in await cur.fetchall()}
+
+    # -- handoff ---------------------------------------------------------------------------------
+
+    async def save_handoff(
+        self, staff_message_id: int, user_id: int, chat_id: int, question: str
+    ) -> None:
+        await self.db.execute(
+            "INSERT OR REPLACE INTO handoffs (staff_message_id, user_id, chat_id, question, at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (staff_message_id, user_id, chat_id, question, time.time()),
+        )
+        await self.db.commit()
+
+    async def handoff_chat(self, staff_message_id: int) -> int | None:
+        async with self.db.execute(
+            "SELECT chat_id FROM handoffs WHERE staff_message_id=?", (staff_message_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row["chat_id"]) if row else None
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

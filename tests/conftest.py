@@ -1,0 +1,100 @@
+"""Shared fixtures: a fake Bot API on 127.0.0.1, settings on a temp SQLite file, the real app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot import knowledge
+from bot.app import build_application
+from bot.assistant import Assistant
+from bot.config import Settings, load_settings
+from tests.fake_bot_api import TOKEN, FakeBotApi
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+ADMIN_ID = 900
+
+
+@pytest.fixture(scope="session")
+def kb() -> knowledge.KnowledgeBase:
+    """The project's real knowledge base."""
+    result = knowledge.load(KNOWLEDGE)
+    assert result.kb is not None, "\n".join(map(str, result.errors))
+    return result.kb
+
+
+@pytest.fixture(scope="session")
+def assistant(kb: knowledge.KnowledgeBase) -> Assistant:
+    return Assistant(kb)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url,
+           "BOT_DB": str(tmp_path / "bot.sqlite3"), "BOT_ADMINS": str(ADMIN_ID),
+           "BOT_KNOWLEDGE_DIR": str(KNOWLEDGE), "BOT_STAFF_CHAT_ID": "-100500"}
+    return load_settings(env)
+
+
+class Running:
+    """The real Application, started against the fake API, fed updates by ``process_update``."""
+
+    def __init__(self, app, api: FakeBotApi) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.api = api
+
+    async def send(self, text: str, user_id: int = 111, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        from telegram import Update
+
+        data = {"update_id": 1, "message": self.api.message(text, user_id, **kwargs)}
+        await self.app.process_update(Update.de_json(data, self.app.bot))
+
+    async def press(self, data: str, user_id: int = 111) -> None:
+        from telegram import Update
+
+        await self.app.process_update(Update.de_json(self.api.callback(data, user_id),
+                                                     self.app.bot))
+
+    def last_text(self, chat_id: int = 111) -> str:
+        texts = [c.params.get("text", "") for c in self.api.calls
+                 if c.method in ("sendMessage", "editMessageText")
+                 and int(c.params.get("chat_id", 0) or 0) in (chat_id, 0)]
+        return texts[-1] if texts else ""
+
+
+async def start_app(settings: Settings, api: FakeBotApi, **kwargs) -> Running:  # type: ignore[no-untyped-def]
+    app = build_application(settings, **kwargs)
+    await app.initialize()
+    await app.post_init(app)  # type: ignore[misc]
+    await app.start()
+    return Running(app, api)
+
+
+async def stop_app(running: Running) -> None:
+    app = running.app
+    await app.stop()
+    await app.post_shutdown(app)  # type: ignore[misc]
+    await app.shutdown()
+
+
+@pytest.fixture
+async def bot(settings: Settings, api: FakeBotApi) -> AsyncIterator[Running]:
+    running = await start_app(settings, api, watch_knowledge=False)
+    yield running
+    await stop_app(running)
+
+
+def with_knowledge(settings: Settings, directory: Path) -> Settings:
+    return replace(settings, knowledge_dir=directory)
