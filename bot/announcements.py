@@ -143,7 +143,7 @@ def plan(kb: KnowledgeBase, now: datetime, reminder_days: tuple[int, ...]) -> li
     result: list[Planned] = []
     days = sorted(set(reminder_days))
     for event in kb.events:
-        if event.start <= now:
+        if event.start <= now or event.example:  # examples are shown, never announced
             continue
         result.append(
             Planned(

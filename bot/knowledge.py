@@ -298,13 +298,20 @@ def load(
     entry_files = sorted((directory / "entries").glob("*.yaml"))
     if not entry_files:
         problems.append(Problem(str(directory / "entries"), 1, "no entries files (*.yaml) found"))
+    unreadable = False
     for path in entry_files:
         doc, found = read_yaml(path, _shown(path, directory))
         problems.extend(found)
+        unreadable = unreadable or doc is None
         if doc is not None:
             group = _load_entries_file(doc, problems, entries, related_refs, today)
             if group:
                 groups.append(group)
+    if unreadable:
+        # Entries in a file that could not be read are unknown: checking references against
+        # them would bury the one real error under many false ones.
+        related_refs.clear()
+        required_ids = ()
     for checker, path, source_id, target in related_refs:
         if target not in entries:
             close = _closest(target, entries)
@@ -333,7 +340,9 @@ def load(
         )
 
     synonyms = _load_synonyms(directory / "synonyms.yaml", directory, problems)
-    deadlines = _load_deadlines(directory / "deadlines.yaml", directory, problems, entries)
+    deadlines = _load_deadlines(
+        directory / "deadlines.yaml", directory, problems, None if unreadable else entries
+    )
     events, topics = _load_events(directory / "events.yaml", directory, problems, today)
     finder = _load_finder(directory / "finder.yaml", directory, problems, entries)
     if any(p.severity == "error" for p in problems):
@@ -568,7 +577,7 @@ def _load_synonyms(
 
 
 def _load_deadlines(
-    path: Path, directory: Path, problems: list[Problem], entries: dict[str, Entry]
+    path: Path, directory: Path, problems: list[Problem], entries: dict[str, Entry] | None
 ) -> tuple[Deadline, ...]:
     loaded = _optional_doc(path, directory, problems)
     if loaded is None:
@@ -607,7 +616,7 @@ def _load_deadlines(
             else None
         )
         entry = d.get("entry")
-        if entry is not None and entry not in entries:
+        if entry is not None and entries is not None and entry not in entries:
             c.error(
                 (*p, "entry"),
                 f"deadline links to the entry '{entry}', which does not exist",

@@ -81,12 +81,12 @@ def read_yaml(path: Path, shown_as: str) -> tuple[Document | None, list[Problem]
 
 
 def _syntax_hint(problem: str) -> str:
-    if "tab" in problem:
+    if "tab" in problem or "'\\t'" in problem or "\t" in problem:
         return "indent with spaces, never tabs"
     if "mapping values are not allowed" in problem:
         return "a text containing ': ' must be quoted, or written as a block after '|'"
     if "could not find expected ':'" in problem or "expected <block end>" in problem:
-        return "check the indentation of this line and the one above it"
+        return "check the quotes and the indentation of this line and the one above it"
     if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
         return 'inside { } or [ ] a text with ? : , or # must be in quotes: "like this?"'
     if "found character" in problem:

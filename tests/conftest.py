@@ -42,9 +42,14 @@ async def api() -> AsyncIterator[FakeBotApi]:
 
 @pytest.fixture
 def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
-    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url,
-           "BOT_DB": str(tmp_path / "bot.sqlite3"), "BOT_ADMINS": str(ADMIN_ID),
-           "BOT_KNOWLEDGE_DIR": str(KNOWLEDGE), "BOT_STAFF_CHAT_ID": "-100500"}
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "BOT_DB": str(tmp_path / "bot.sqlite3"),
+        "BOT_ADMINS": str(ADMIN_ID),
+        "BOT_KNOWLEDGE_DIR": str(KNOWLEDGE),
+        "BOT_STAFF_CHAT_ID": "-100500",
+    }
     return load_settings(env)
 
 
@@ -64,13 +69,17 @@ class Running:
     async def press(self, data: str, user_id: int = 111) -> None:
         from telegram import Update
 
-        await self.app.process_update(Update.de_json(self.api.callback(data, user_id),
-                                                     self.app.bot))
+        await self.app.process_update(
+            Update.de_json(self.api.callback(data, user_id), self.app.bot)
+        )
 
     def last_text(self, chat_id: int = 111) -> str:
-        texts = [c.params.get("text", "") for c in self.api.calls
-                 if c.method in ("sendMessage", "editMessageText")
-                 and int(c.params.get("chat_id", 0) or 0) in (chat_id, 0)]
+        texts = [
+            c.params.get("text", "")
+            for c in self.api.calls
+            if c.method in ("sendMessage", "editMessageText")
+            and int(c.params.get("chat_id", 0) or 0) in (chat_id, 0)
+        ]
         return texts[-1] if texts else ""
 
 

@@ -65,11 +65,16 @@ class FakeBotApi:
     # -- what tests use --------------------------------------------------------------------------
 
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
-        return [c for c in self.calls if c.method == method and
-                (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)]
+        return [
+            c
+            for c in self.calls
+            if c.method == method
+            and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)
+        ]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0,
-                       chat_id: int | None = None) -> list[Call]:
+    async def wait_for(
+        self, method: str, count: int = 1, timeout: float = 5.0, chat_id: int | None = None
+    ) -> list[Call]:
         """Wait until ``count`` calls of ``method`` have arrived (no sleeps in tests)."""
         deadline = time.monotonic() + timeout
         while len(self.sent(method, chat_id)) < count:
@@ -82,37 +87,72 @@ class FakeBotApi:
                 await asyncio.wait_for(self.new_call.wait(), remaining)
         return self.sent(method, chat_id)
 
-    def push_message(self, text: str, user_id: int = 111, first_name: str = "Ala",
-                     chat_id: int | None = None, language_code: str = "en",
-                     reply_to: int | None = None) -> dict[str, Any]:
-        update = {"update_id": next(self._update_ids),
-                  "message": self.message(text, user_id, first_name, chat_id, language_code)}
+    def push_message(
+        self,
+        text: str,
+        user_id: int = 111,
+        first_name: str = "Ala",
+        chat_id: int | None = None,
+        language_code: str = "en",
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        update = {
+            "update_id": next(self._update_ids),
+            "message": self.message(text, user_id, first_name, chat_id, language_code),
+        }
         if reply_to is not None:
             update["message"]["reply_to_message"] = {
-                "message_id": reply_to, "date": int(time.time()),
-                "chat": {"id": chat_id or user_id, "type": "private"}, "text": "…"}
+                "message_id": reply_to,
+                "date": int(time.time()),
+                "chat": {"id": chat_id or user_id, "type": "private"},
+                "text": "…",
+            }
         self.updates.put_nowait(update)
         return update
 
-    def message(self, text: str, user_id: int = 111, first_name: str = "Ala",
-                chat_id: int | None = None, language_code: str = "en") -> dict[str, Any]:
+    def message(
+        self,
+        text: str,
+        user_id: int = 111,
+        first_name: str = "Ala",
+        chat_id: int | None = None,
+        language_code: str = "en",
+    ) -> dict[str, Any]:
         entities = []
         if text.startswith("/"):
             entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         chat_type = "private" if chat_id is None or chat_id > 0 else "group"
-        return {"message_id": next(self._message_ids), "date": int(time.time()),
-                "chat": {"id": chat_id or user_id, "type": chat_type},
-                "from": {"id": user_id, "is_bot": False, "first_name": first_name,
-                         "language_code": language_code},
-                "text": text, "entities": entities}
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id or user_id, "type": chat_type},
+            "from": {
+                "id": user_id,
+                "is_bot": False,
+                "first_name": first_name,
+                "language_code": language_code,
+            },
+            "text": text,
+            "entities": entities,
+        }
 
     def callback(self, data: str, user_id: int = 111, message_id: int = 1) -> dict[str, Any]:
-        return {"update_id": next(self._update_ids), "callback_query": {
-            "id": str(next(self._update_ids)), "chat_instance": "ci", "data": data,
-            "from": {"id": user_id, "is_bot": False, "first_name": "Ala"},
-            "message": {"message_id": message_id, "date": int(time.time()), "text": "…",
-                        "chat": {"id": user_id, "type": "private"},
-                        "from": {"id": BOT_ID, "is_bot": True, "first_name": "Bot"}}}}
+        return {
+            "update_id": next(self._update_ids),
+            "callback_query": {
+                "id": str(next(self._update_ids)),
+                "chat_instance": "ci",
+                "data": data,
+                "from": {"id": user_id, "is_bot": False, "first_name": "Ala"},
+                "message": {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "text": "…",
+                    "chat": {"id": user_id, "type": "private"},
+                    "from": {"id": BOT_ID, "is_bot": True, "first_name": "Bot"},
+                },
+            },
+        }
 
     def push_callback(self, data: str, user_id: int = 111) -> None:
         self.updates.put_nowait(self.callback(data, user_id))
@@ -125,15 +165,19 @@ class FakeBotApi:
                 head = await reader.readuntil(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
                 _verb, target, _ = lines[0].split(" ", 2)
-                headers = {k.lower(): v.strip() for k, _, v in
-                           (line.partition(":") for line in lines[1:] if line)}
+                headers = {
+                    k.lower(): v.strip()
+                    for k, _, v in (line.partition(":") for line in lines[1:] if line)
+                }
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 method = urlsplit(target).path.rsplit("/", 1)[-1]
                 params = self._params(headers.get("content-type", ""), body)
                 status, payload = await self._handle(method, params)
                 data = json.dumps(payload).encode()
-                writer.write(b"HTTP/1.1 %d OK\r\nContent-Type: application/json\r\n"
-                             b"Content-Length: %d\r\n\r\n" % (status, len(data)) + data)
+                writer.write(
+                    b"HTTP/1.1 %d OK\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n" % (status, len(data)) + data
+                )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -148,14 +192,18 @@ class FakeBotApi:
             return dict(json.loads(body))
         if content_type.startswith("multipart/form-data"):
             message = BytesParser(policy=HTTP).parsebytes(
-                b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+                b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+            )
             result: dict[str, Any] = {}
             for part in message.iter_parts():
                 name = part.get_param("name", header="content-disposition")
                 payload = part.get_payload(decode=True) or b""
                 filename = part.get_filename()
-                result[str(name)] = ({"filename": filename, "data": payload} if filename
-                                     else payload.decode("utf-8"))
+                result[str(name)] = (
+                    {"filename": filename, "data": payload}
+                    if filename
+                    else payload.decode("utf-8")
+                )
             return result
         return dict(parse_qsl(body.decode("utf-8")))
 
@@ -167,13 +215,19 @@ class FakeBotApi:
         chat_id = int(params.get("chat_id", 0) or 0)
         if method in ("sendMessage", "sendDocument"):
             if chat_id in self.blocked:
-                return 403, {"ok": False, "error_code": 403,
-                             "description": "Forbidden: bot was blocked by the user"}
+                return 403, {
+                    "ok": False,
+                    "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user",
+                }
             if chat_id in self.flood:
                 retry_after = self.flood.pop(chat_id)
-                return 429, {"ok": False, "error_code": 429,
-                             "description": f"Too Many Requests: retry after {retry_after}",
-                             "parameters": {"retry_after": retry_after}}
+                return 429, {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {retry_after}",
+                    "parameters": {"retry_after": retry_after},
+                }
             if self.fail_times.get(chat_id):
                 self.fail_times[chat_id] -= 1
                 return 500, {"ok": False, "error_code": 500, "description": "Internal error"}
@@ -198,18 +252,29 @@ class FakeBotApi:
 
     def _result(self, method: str, params: dict[str, Any], chat_id: int) -> Any:
         if method == "getMe":
-            return {"id": BOT_ID, "is_bot": True, "first_name": "Erasmus+ assistant",
-                    "username": "erasmus_test_bot", "can_join_groups": True,
-                    "can_read_all_group_messages": False, "supports_inline_queries": False}
+            return {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Erasmus+ assistant",
+                "username": "erasmus_test_bot",
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
         if method in ("sendMessage", "editMessageText", "sendDocument"):
             message: dict[str, Any] = {
-                "message_id": next(self._message_ids), "date": int(time.time()),
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
                 "chat": {"id": chat_id or 1, "type": "private" if chat_id >= 0 else "group"},
-                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Erasmus+ assistant"}}
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Erasmus+ assistant"},
+            }
             if "text" in params:
                 message["text"] = params["text"]
             if method == "sendDocument":
-                message["document"] = {"file_id": "f1", "file_unique_id": "u1",
-                                       "file_name": "file"}
+                message["document"] = {
+                    "file_id": "f1",
+                    "file_unique_id": "u1",
+                    "file_name": "file",
+                }
             return message
         return True

@@ -1,0 +1,232 @@
+"""Events, subscriptions and the outbox: every subscriber hears each announcement exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from telegram import Bot
+
+from bot import knowledge
+from bot.announcements import Deliverer, plan, queue_due, to_ics
+from bot.knowledge import Event
+from bot.storage import Storage
+from tests.conftest import KNOWLEDGE, ROOT, Running
+from tests.fake_bot_api import TOKEN, FakeBotApi
+
+WARSAW = knowledge.ZoneInfo("Europe/Warsaw")
+
+
+def event(start: datetime, example: bool = False, topics: tuple[str, ...] = ("ka2",)) -> Event:
+    return Event(
+        "ka2-workshop",
+        {"en": "KA2 workshop", "pl": "Warsztaty KA2"},
+        {"en": "How to write a KA220 application.", "pl": "Jak napisać wniosek."},
+        start,
+        start + timedelta(hours=3),
+        {"en": "Room 1, Białystok"},
+        None,
+        "https://example.org/register",
+        topics,
+        {},
+        example,
+    )
+
+
+def kb_with(events: tuple[Event, ...]) -> knowledge.KnowledgeBase:
+    base = knowledge.load(ROOT / "tests" / "data" / "good").kb
+    assert base is not None
+    from dataclasses import replace
+
+    return replace(base, events=events, event_topics={"ka2": {"en": "KA2", "pl": "KA2"}})
+
+
+@pytest.fixture
+async def storage(tmp_path: Path):  # type: ignore[no-untyped-def]
+    store = await Storage.open(tmp_path / "bot.sqlite3")
+    yield store
+    await store.close()
+
+
+def test_plan_new_event_then_the_nearest_reminder() -> None:
+    """An upcoming event is announced; 7-day and 1-day reminders come due in turn, not both."""
+    start = datetime(2027, 1, 21, 10, 0, tzinfo=WARSAW)
+    kb = kb_with((event(start),))
+    keys = {p.key for p in plan(kb, start - timedelta(days=30), (7, 1))}
+    assert keys == {"event:ka2-workshop:new"}
+    keys = {p.key for p in plan(kb, start - timedelta(days=6), (7, 1))}
+    assert keys == {"event:ka2-workshop:new", "event:ka2-workshop:remind:7"}
+    keys = {p.key for p in plan(kb, start - timedelta(hours=20), (7, 1))}
+    assert "event:ka2-workshop:remind:1" in keys and "event:ka2-workshop:remind:7" not in keys
+    assert plan(kb, start + timedelta(minutes=1), (7, 1)) == []
+
+
+def test_example_events_are_never_announced() -> None:
+    """Events marked as examples are listed but never sent to subscribers."""
+    start = datetime(2027, 1, 21, 10, 0, tzinfo=WARSAW)
+    assert plan(kb_with((event(start, example=True),)), start - timedelta(days=1), (7, 1)) == []
+
+
+async def test_queueing_twice_adds_nothing(storage: Storage) -> None:
+    """Planning runs every minute and after restarts; each announcement is queued once."""
+    for chat in (1, 2, 3):
+        await storage.subscribe(chat, {"all"}, "en")
+    await storage.subscribe(4, {"youth"}, "pl")
+    start = datetime(2027, 1, 21, 10, 0, tzinfo=WARSAW)
+    kb = kb_with((event(start),))
+    now = start - timedelta(days=20)
+    assert await queue_due(storage, kb, now, (7, 1)) == 3
+    assert await queue_due(storage, kb, now, (7, 1)) == 0
+    assert (await storage.outbox_counts()) == {"pending": 3}
+
+
+async def test_subscriber_gets_the_text_in_their_language(storage: Storage) -> None:
+    """A Polish subscriber gets the Polish text."""
+    await storage.subscribe(7, {"all"}, "pl")
+    await storage.enqueue("k", (), "Hello", "Dzień dobry")
+    (delivery,) = await storage.due_deliveries()
+    assert delivery.text == "Dzień dobry"
+
+
+async def deliver_all(storage: Storage, api: FakeBotApi) -> Deliverer:
+    async with Bot(TOKEN, base_url=api.base_url) as bot:
+        deliverer = Deliverer(storage, lambda chat, text: bot.send_message(chat, text))
+        await deliverer.drain()
+    return deliverer
+
+
+async def test_blocked_user_is_unsubscribed_and_not_retried(
+    storage: Storage, api: FakeBotApi
+) -> None:
+    """A user who blocked the bot is unsubscribed; everyone else still gets the message."""
+    for chat in (1, 2, 3):
+        await storage.subscribe(chat, {"all"}, "en")
+    api.blocked.add(2)
+    await storage.enqueue("a1", (), "News", "Wieści")
+    await deliver_all(storage, api)
+    assert sorted(int(c.params["chat_id"]) for c in api.sent()) == [1, 3]
+    assert await storage.subscription(2) is None
+    assert await storage.outbox_counts() == {"sent": 2, "blocked": 1}
+
+
+async def test_retry_after_is_honoured(storage: Storage, api: FakeBotApi) -> None:
+    """On flood control the message waits the time Telegram asked for, then is delivered once."""
+    await storage.subscribe(1, {"all"}, "en")
+    api.flood[1] = 1
+    await storage.enqueue("a1", (), "News", "Wieści")
+    async with Bot(TOKEN, base_url=api.base_url) as bot:
+        deliverer = Deliverer(storage, lambda chat, text: bot.send_message(chat, text))
+        await deliverer.drain()
+        assert api.sent() == [] and await storage.outbox_counts() == {"pending": 1}
+        started = asyncio.get_running_loop().time()
+        while not api.sent():
+            await deliverer.drain()
+            await asyncio.sleep(0.1)
+        assert asyncio.get_running_loop().time() - started >= 0.8
+    assert len(api.sent(chat_id=1)) == 1
+
+
+async def test_server_errors_are_retried_with_backoff(storage: Storage, api: FakeBotApi) -> None:
+    """A 500 from Telegram is retried later instead of being dropped."""
+    await storage.subscribe(1, {"all"}, "en")
+    api.fail_times[1] = 1
+    await storage.enqueue("a1", (), "News", "Wieści")
+    await deliver_all(storage, api)
+    async with storage.db.execute("SELECT status, attempts, not_before FROM outbox") as cur:
+        status, attempts, not_before = await cur.fetchone()  # type: ignore[misc]
+    assert (status, attempts) == ("pending", 1)
+    assert not_before > asyncio.get_running_loop().time() or not_before > 0
+    await storage.db.execute("UPDATE outbox SET not_before = 0")
+    await storage.db.commit()
+    await deliver_all(storage, api)
+    assert len(api.sent(chat_id=1)) == 1
+
+
+async def test_broadcast_survives_sigkill(tmp_path: Path, api: FakeBotApi) -> None:
+    """1,000 subscribers, the delivery process SIGKILLed mid-broadcast and restarted: each
+    subscriber gets the announcement exactly once.
+
+    The kill lands while a send is on the wire (the plug pulled before Telegram accepted it);
+    the restarted process sends what was not confirmed.
+    """
+    db_path = tmp_path / "bot.sqlite3"
+    store = await Storage.open(db_path)
+    for chat in range(1, 1001):
+        await store.subscribe(chat, {"all"}, "en")
+    assert await store.enqueue("broadcast", (), "Open Day!", "Dzień otwarty!") == 1000
+    await store.close()
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "tests.outbox_worker", str(db_path), api.base_url]
+    first = await asyncio.create_subprocess_exec(*command, env=env, cwd=ROOT)
+    killed = asyncio.Event()
+
+    def pull_the_plug(chat_id: int) -> None:
+        if len(api.sent()) >= 400 and not killed.is_set():
+            os.kill(first.pid, signal.SIGKILL)
+            killed.set()
+            raise ConnectionError("process killed")  # this request never reaches "Telegram"
+
+    api.on_send = pull_the_plug
+    await asyncio.wait_for(first.wait(), 60)
+    assert killed.is_set() and first.returncode == -signal.SIGKILL
+    delivered_before = len(api.sent())
+    assert 400 <= delivered_before < 1000
+    api.on_send = None
+
+    second = await asyncio.create_subprocess_exec(*command, env=env, cwd=ROOT)
+    assert await asyncio.wait_for(second.wait(), 60) == 0
+    chats = [int(c.params["chat_id"]) for c in api.sent()]
+    assert sorted(chats) == list(range(1, 1001)), "each subscriber exactly once"
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall() == [
+            ("sent", 1000)
+        ]
+
+
+def test_ics_file_is_valid_icalendar() -> None:
+    """The calendar file has CRLF lines, UTC times that match the Warsaw start, and escaping."""
+    start = datetime(2027, 7, 1, 10, 0, tzinfo=WARSAW)  # summer time: UTC+2
+    data = to_ics(event(start), "en").decode()
+    lines = data.split("\r\n")
+    assert lines[0] == "BEGIN:VCALENDAR" and "END:VCALENDAR" in lines
+    assert "DTSTART:20270701T080000Z" in lines
+    assert "DTEND:20270701T110000Z" in lines
+    assert "LOCATION:Room 1\\, Białystok" in lines
+    assert all(len(line.encode()) <= 75 for line in lines)
+
+
+async def test_events_subscribe_and_calendar_in_telegram(bot: Running) -> None:
+    """/events lists the upcoming events; /subscribe subscribes to all topics with toggles."""
+    await bot.send("/events")
+    text = bot.last_text()
+    kb = bot.app.bot_data["runtime"].kb
+    upcoming = [e for e in kb.events if e.end > datetime.now().astimezone()]
+    if upcoming:
+        assert (upcoming[0].title["en"][:20]) in text.replace("&amp;", "&")
+        await bot.press(f"ics:{upcoming[0].id}")
+        (doc,) = bot.api.sent("sendDocument")
+        assert doc.params["document"]["data"].startswith(b"BEGIN:VCALENDAR")
+    else:
+        assert "No upcoming events" in text
+    await bot.send("/subscribe")
+    assert "subscribed" in bot.last_text()
+    await bot.press("sub:t:ka2")
+    storage = bot.app.bot_data["runtime"].storage
+    assert "ka2" not in (await storage.subscription(111) or set())
+    await bot.send("/unsubscribe")
+    assert await storage.subscription(111) is None
+
+
+def test_shipped_events_file_is_marked_or_real() -> None:
+    """Every shipped event is either marked as an example or has a registration link."""
+    kb = knowledge.load(KNOWLEDGE).kb
+    assert kb is not None
+    for item in kb.events:
+        assert item.example or item.registration_url, item.id

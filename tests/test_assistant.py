@@ -1,0 +1,109 @@
+"""The assistant's replies to awkward input and deadline questions, without Telegram."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot import knowledge
+from bot.assistant import Assistant
+from bot.knowledge import BRUSSELS
+from bot.telegram_html import check, visible_length
+from tests.conftest import ROOT
+
+GOOD = ROOT / "tests" / "data" / "good"
+
+
+def sample(now: datetime) -> Assistant:
+    kb = knowledge.load(GOOD).kb
+    assert kb is not None
+    return Assistant(kb, now=lambda: now)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "🙂🎓✈️",
+        "<b>hello</b><script>alert(1)</script>",
+        "'; DROP TABLE users; --",
+        "x" * 10_000,
+        "Wie viel kostet ein Döner in Berlin?",
+        "\x00\x01",
+        "ąęółżźćń",
+    ],
+)
+def test_awkward_input_gets_a_valid_reply(assistant: Assistant, text: str) -> None:
+    """Empty, huge, emoji, HTML, SQL-looking and foreign text all get a valid, sendable reply."""
+    reply = assistant.answer(text)
+    assert reply.text.strip()
+    assert check(reply.text) == []
+    assert visible_length(reply.text) <= 4096
+    assert "<script>" not in reply.text
+
+
+def test_off_topic_question_is_not_answered(assistant: Assistant) -> None:
+    """A question about something else gets an honest "I don't know" and a way to a person."""
+    reply = assistant.answer("what is the weather in Lisbon tomorrow")
+    assert reply.kind == "none"
+    assert "/contact" in reply.text
+    assert any(b.action == "contact" for row in reply.buttons for b in row)
+
+
+def test_long_message_is_cut_with_a_note(assistant: Assistant) -> None:
+    """A 10,000-character message is read up to the limit and the user is told so."""
+    reply = assistant.answer("erasmus grant " * 800)
+    assert "first 1000 characters" in reply.text
+
+
+def test_next_deadline_comes_from_the_data() -> None:
+    """Before the first round, the next deadline is round 1 with the later round listed."""
+    reply = sample(datetime(2026, 2, 1, 9, 0, tzinfo=BRUSSELS)).answer("next deadline for ka210?")
+    assert reply.kind == "deadline"
+    assert "2026-03-05 12:00" in reply.text and "round 1" in reply.text
+    assert "2026-10-01 12:00" in reply.text
+    assert "in 32 days" in reply.text
+
+
+def test_deadline_between_rounds_gives_the_second_round() -> None:
+    """After round 1 closes, the answer is round 2."""
+    reply = sample(datetime(2026, 6, 1, tzinfo=BRUSSELS)).answer("KA 210 termin")
+    assert "2026-10-01 12:00" in reply.text
+    assert "2026-03-05" not in reply.text
+    assert reply.lang == "pl" or "round 2" in reply.text
+
+
+def test_passed_deadline_is_said_to_have_passed() -> None:
+    """After the last known deadline the bot says it passed and does not invent the next one."""
+    reply = sample(datetime(2026, 11, 24, tzinfo=BRUSSELS)).answer("when is the ka210 deadline")
+    assert "has passed" in reply.text
+    assert "2026-10-01 12:00" in reply.text
+
+
+def test_deadline_answer_in_polish() -> None:
+    """A Polish question gets the deadline answer in Polish."""
+    reply = sample(datetime(2026, 2, 1, tzinfo=BRUSSELS)).answer("kiedy jest termin na KA210?")
+    assert reply.lang == "pl"
+    assert "Najbliższy termin" in reply.text
+
+
+def test_every_entry_renders_as_valid_telegram_html(assistant: Assistant) -> None:
+    """Each entry in both languages renders to valid HTML that fits one message."""
+    for entry_id in assistant.kb.entries:
+        for lang in ("en", "pl"):
+            reply = assistant.entry_reply(entry_id, lang)
+            assert check(reply.text) == [], (entry_id, lang)
+            assert visible_length(reply.text) <= 4096
+
+
+def test_every_button_fits_telegram_callback_data(assistant: Assistant) -> None:
+    """Callback data of every button the assistant can show fits Telegram's 64 bytes."""
+    replies = [assistant.topics_reply("pl")]
+    replies += [assistant.group_reply(g.id, "pl") for g in assistant.kb.groups]
+    replies += [assistant.entry_reply(e, "pl") for e in assistant.kb.entries]
+    for reply in replies:
+        for row in reply.buttons:
+            for button in row:
+                assert len(button.action.encode("utf-8")) <= 64, button.action

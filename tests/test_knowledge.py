@@ -1,0 +1,169 @@
+"""The knowledge loader: the real files load, and every staff mistake gets file:line and a hint."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import knowledge
+from tests.conftest import KNOWLEDGE, ROOT
+
+GOOD = ROOT / "tests" / "data" / "good"
+TOPICS = ROOT.parent / "shared" / "kb-topics.yaml"
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "kb"
+    shutil.copytree(GOOD, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def messages(directory: Path, today: date = date(2026, 11, 24)) -> list[str]:
+    return [str(p) for p in knowledge.load(directory, today=today).problems]
+
+
+def test_real_knowledge_base_loads_without_errors() -> None:
+    """The shipped knowledge base has no errors and every entry has both languages."""
+    result = knowledge.load(KNOWLEDGE)
+    assert result.errors == []
+    assert result.kb is not None
+    for entry in result.kb.entries.values():
+        assert set(entry.answer) == {"en", "pl"}, entry.id
+        assert len(entry.questions["en"]) >= 6 and len(entry.questions["pl"]) >= 6, entry.id
+        assert entry.sources, entry.id
+
+
+@pytest.mark.skipif(not TOPICS.exists(), reason="the shared topic list is not checked out")
+def test_every_required_topic_has_an_entry() -> None:
+    """Every id listed in kb-topics.yaml exists in the knowledge base."""
+    data = yaml.safe_load(TOPICS.read_text(encoding="utf-8"))
+    required = {topic for group in data.values() for topic in group}
+    kb = knowledge.load(KNOWLEDGE).kb
+    assert kb is not None
+    assert required - set(kb.entries) == set()
+
+
+def test_syntax_error_names_the_file_and_line(kb_dir: Path) -> None:
+    """A missing quote is reported with the file, the line and a hint, not a traceback."""
+    edit(
+        kb_dir / "entries" / "sample.yaml",
+        'en: "<b>Test answer EN</b> about duration."',
+        'en: "<b>Test answer EN</b> about duration.',
+    )
+    result = knowledge.load(kb_dir)
+    assert result.kb is None
+    (problem,) = result.errors
+    assert problem.file.endswith("entries/sample.yaml")
+    assert problem.line in (11, 12)  # the broken line, or the next where YAML noticed
+    assert "YAML syntax" in problem.message
+
+
+def test_tab_indentation_gets_a_hint(kb_dir: Path) -> None:
+    """Tabs, a classic editor mistake, are named as such."""
+    edit(kb_dir / "entries" / "sample.yaml", "    call_year: 2026\n", "\tcall_year: 2026\n")
+    (problem,) = knowledge.load(kb_dir).errors
+    assert "tab" in (problem.message + problem.hint).lower()
+
+
+def test_unknown_field_suggests_the_right_name(kb_dir: Path) -> None:
+    """A misspelt field name is reported with the closest known one."""
+    edit(
+        kb_dir / "entries" / "sample.yaml",
+        "    sources: [https://example.org/ka210]",
+        "    source: [https://example.org/ka210]",
+    )
+    text = "\n".join(messages(kb_dir))
+    assert "unknown field 'source'" in text
+    assert "did you mean 'sources'" in text
+    assert "is missing 'sources'" in text
+
+
+def test_duplicate_id_names_both_places(kb_dir: Path) -> None:
+    """Two entries with one id: the error points at the second and names the first."""
+    edit(
+        kb_dir / "entries" / "sample.yaml",
+        "- id: ka210-small-scale-partnerships",
+        "- id: mobility-duration-cap",
+    )
+    text = "\n".join(messages(kb_dir))
+    assert "'mobility-duration-cap' is used twice" in text
+    assert "sample.yaml:5" in text
+
+
+def test_dangling_related_id(kb_dir: Path) -> None:
+    """A related id that does not exist is an error with a suggestion."""
+    edit(
+        kb_dir / "entries" / "sample.yaml",
+        "related: [ka210-small-scale-partnerships]",
+        "related: [ka210-small-scale-partnership]",
+    )
+    text = "\n".join(messages(kb_dir))
+    assert "'ka210-small-scale-partnership', which does not exist" in text
+    assert "did you mean 'ka210-small-scale-partnerships'" in text
+
+
+def test_missing_polish_answer(kb_dir: Path) -> None:
+    """An answer without its Polish version is an error naming the language."""
+    edit(kb_dir / "entries" / "sample.yaml", '      pl: "Testowa odpowiedź o KA210."\n', "")
+    assert any("the answer has no 'pl' version" in m for m in messages(kb_dir))
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("Line one<br>line two", "<br> is not allowed"),
+        ("<b>bold</i>", "does not match"),
+        ("<b>never closed", "unclosed tag"),
+        ("Fish & chips", "bare '&'"),
+        ("<a href='https://x.org' target='_blank'>x</a>", "may not have the attribute 'target'"),
+    ],
+)
+def test_answers_must_be_telegram_html(kb_dir: Path, html: str, expected: str) -> None:
+    """HTML that Telegram would reject is caught at load time."""
+    edit(kb_dir / "entries" / "sample.yaml", "Test answer about KA210.", html)
+    assert any(expected in m for m in messages(kb_dir))
+
+
+def test_answer_too_long_for_one_message(kb_dir: Path) -> None:
+    """An answer that cannot fit one Telegram message is an error."""
+    edit(kb_dir / "entries" / "sample.yaml", "Test answer about KA210.", "x" * 4000)
+    assert any("would not fit one Telegram message" in m for m in messages(kb_dir))
+
+
+def test_old_verification_date_is_a_warning(kb_dir: Path) -> None:
+    """Answers verified over a year ago still load, with a warning."""
+    result = knowledge.load(kb_dir, today=date(2028, 1, 1))
+    assert result.kb is not None
+    assert any("over a year ago" in p.message for p in result.warnings)
+
+
+def test_event_ending_before_it_starts(kb_dir: Path) -> None:
+    """An event whose end is before its start is rejected."""
+    shutil.copy(KNOWLEDGE / "events.yaml", kb_dir / "events.yaml")
+    edit(kb_dir / "events.yaml", 'end: "2027-01-21 13:00"', 'end: "2027-01-21 09:00"')
+    assert any("ends (2027-01-21 09:00) before it starts" in m for m in messages(kb_dir))
+
+
+def test_past_event_is_a_warning(kb_dir: Path) -> None:
+    """A past event loads with a warning telling staff it is no longer shown."""
+    shutil.copy(KNOWLEDGE / "events.yaml", kb_dir / "events.yaml")
+    result = knowledge.load(kb_dir, today=date(2027, 6, 1))
+    assert result.kb is not None
+    assert any("in the past" in p.message for p in result.warnings)
+
+
+def test_deadline_with_a_bad_date(kb_dir: Path) -> None:
+    """A deadline date that is not a date and time is reported with the expected form."""
+    edit(kb_dir / "deadlines.yaml", 'due: "2026-03-05 12:00"', 'due: "5 March 2026"')
+    assert any('like "2027-01-20 10:00"' in m for m in messages(kb_dir))
