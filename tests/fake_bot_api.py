@@ -73,10 +73,10 @@ class FakeBotApi:
         ]
 
     async def wait_for(
-        self, method: str, count: int = 1, timeout: float = 5.0, chat_id: int | None = None
+        self, method: str, count: int = 1, within: float = 5.0, chat_id: int | None = None
     ) -> list[Call]:
         """Wait until ``count`` calls of ``method`` have arrived (no sleeps in tests)."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while len(self.sent(method, chat_id)) < count:
             remaining = deadline - time.monotonic()
             if remaining <= 0:

@@ -26,7 +26,7 @@ async def test_start_in_polish_for_a_polish_client(bot: Running) -> None:
 
 
 async def test_question_gets_the_answer_with_sources_and_buttons(bot: Running) -> None:
-    """A plain question gets the entry's answer, its sources, the call year and feedback buttons."""
+    """A question gets the answer, its sources, the call year and feedback buttons."""
     await bot.send("how long can I stay abroad on erasmus as a student, is there a 12 month limit")
     call = bot.api.sent()[-1]
     text = call.params["text"]
@@ -86,7 +86,7 @@ async def test_admin_commands_are_hidden_from_others(bot: Running) -> None:
 
 
 async def test_human_handoff_round_trip(bot: Running, settings: Settings) -> None:
-    """An unanswered question goes to the staff chat after consent, and the staff reply comes back."""
+    """An unanswered question reaches staff after consent; the staff reply comes back."""
     await bot.send("can my hamster come with me on exchange")
     await bot.send("/contact")
     assert "hamster" in bot.last_text()
