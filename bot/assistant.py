@@ -87,14 +87,15 @@ class Assistant:
         self._now = now or (lambda: datetime.now().astimezone())
         self._action_aliases = self._build_action_aliases()
 
-    def _build_action_aliases(self) -> dict[str, str]:
-        """Folded action code or canonical synonym token -> the action code in deadlines.yaml."""
-        aliases: dict[str, str] = {}
-        for deadline in self.kb.deadlines:
-            code = deadline.action
-            aliases[fold(code).replace(" ", "")] = code
-            for token in self.matcher.normalise.tokens(code):
-                aliases.setdefault(token, code)
+    def _build_action_aliases(self) -> list[tuple[frozenset[str], str]]:
+        """(words that name an action, action code): the code itself and staff-given names."""
+        aliases: list[tuple[frozenset[str], str]] = []
+        for code in dict.fromkeys(d.action for d in self.kb.deadlines):
+            aliases.append((frozenset({fold(code).replace(" ", "")}), code))
+            for name in self.kb.action_names.get(code, ()):
+                words = frozenset(self.matcher.normalise.tokens(name))
+                if words:
+                    aliases.append((words, code))
         return aliases
 
     # -- questions -------------------------------------------------------------------------------
@@ -238,13 +239,19 @@ class Assistant:
     # -- deadlines -------------------------------------------------------------------------------
 
     def asked_action(self, question: str) -> str | None:
-        """The action code (KA210, KA131...) a question names, if we have dates for it."""
+        """The action code (KA210, KA131...) a question names, if we have dates for it.
+
+        The most specific name wins: "capacity building youth" is CBYOUTH, not CBHE.
+        """
         tokens = fold(question).split()
-        joined = [a + b for a, b in itertools.pairwise(tokens)]  # "ka 210"
-        for token in [*tokens, *joined, *self.matcher.normalise.tokens(question)]:
-            if token in self._action_aliases:
-                return self._action_aliases[token]
-        return None
+        words = {
+            *tokens,
+            *(a + b for a, b in itertools.pairwise(tokens)),
+            *self.matcher.normalise.tokens(question),
+        }
+        found = [((len(names), sum(map(len, names))), code)
+                 for names, code in self._action_aliases if names <= words]
+        return max(found, key=lambda item: item[0])[1] if found else None
 
     def deadline_answer(self, question: str, lang: str) -> Reply | None:
         """For "next deadline for KA210?": the next date from the data, or that it has passed."""

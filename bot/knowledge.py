@@ -97,6 +97,7 @@ class KnowledgeBase:
     events: tuple[Event, ...]
     event_topics: dict[str, dict[str, str]]
     finder: dict[str, Any] = field(default_factory=dict)
+    action_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def entry(self, entry_id: str) -> Entry | None:
         return self.entries.get(entry_id)
@@ -340,15 +341,28 @@ def load(
         )
 
     synonyms = _load_synonyms(directory / "synonyms.yaml", directory, problems)
+    action_names: dict[str, tuple[str, ...]] = {}
     deadlines = _load_deadlines(
-        directory / "deadlines.yaml", directory, problems, None if unreadable else entries
+        directory / "deadlines.yaml",
+        directory,
+        problems,
+        None if unreadable else entries,
+        action_names,
     )
     events, topics = _load_events(directory / "events.yaml", directory, problems, today)
     finder = _load_finder(directory / "finder.yaml", directory, problems, entries)
     if any(p.severity == "error" for p in problems):
         return LoadResult(None, problems)
     kb = KnowledgeBase(
-        directory, tuple(groups), entries, synonyms, deadlines, events, topics, finder
+        directory,
+        tuple(groups),
+        entries,
+        synonyms,
+        deadlines,
+        events,
+        topics,
+        finder,
+        action_names,
     )
     return LoadResult(kb, problems)
 
@@ -577,7 +591,11 @@ def _load_synonyms(
 
 
 def _load_deadlines(
-    path: Path, directory: Path, problems: list[Problem], entries: dict[str, Entry] | None
+    path: Path,
+    directory: Path,
+    problems: list[Problem],
+    entries: dict[str, Entry] | None,
+    action_names: dict[str, tuple[str, ...]],
 ) -> tuple[Deadline, ...]:
     loaded = _optional_doc(path, directory, problems)
     if loaded is None:
@@ -649,6 +667,20 @@ def _load_deadlines(
                     note,
                 )
             )
+    c.known_fields(data, (), ("actions", "deadlines"), ("deadlines",), "deadlines.yaml")
+    codes = {d.action for d in result}
+    names = c.mapping(data.get("actions") or {}, ("actions",), "'actions'") or {}
+    for code, aliases in names.items():
+        if str(code).upper() not in codes:
+            c.warn(
+                ("actions", code),
+                f"names are given for '{code}', which has no deadline",
+                "check the spelling of the action code",
+            )
+        if not isinstance(aliases, list):
+            c.error(("actions", code), "names of an action are a list: [name one, name two]")
+            continue
+        action_names[str(code).upper()] = tuple(str(a) for a in aliases if str(a).strip())
     return tuple(sorted(result, key=lambda x: x.due))
 
 

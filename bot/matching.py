@@ -27,10 +27,13 @@ from bot.knowledge import KnowledgeBase
 Outcome = Literal["answer", "suggest", "none"]
 
 # Tuned with `python -m bot eval` on the dev questions; see README "Accuracy".
-CONFIDENT = 62.0
-UNSURE = 44.0
-MARGIN = 4.0
-FUZZY_WEIGHT = 0.45
+CONFIDENT = 50.0
+UNSURE = 30.0
+MARGIN = 3.0
+LEXICAL_WEIGHT = 0.6
+ANSWER_WEIGHT = 0.3
+BM25_K1 = 1.2
+BM25_B = 0.5
 
 _FOLD = str.maketrans({"ł": "l", "Ł": "l", "ß": "ss", "æ": "ae", "ø": "o", "đ": "d"})
 _NON_WORD = re.compile(r"[^\w+]+")
@@ -350,46 +353,69 @@ class Ranking:
 
 
 class Matcher:
-    """An index over every phrasing and title in the knowledge base, built once per load."""
+    """An index over every entry's phrasings, title and answer, built once per load.
+
+    Two scores per entry, each 0–100, are blended:
+    - lexical: BM25 over the entry's words (phrasings and title count fully, the answer text
+      less), divided by the best score the question's words could reach — so a question whose
+      words the knowledge base has never seen scores low and the assistant abstains;
+    - fuzzy: the closest single phrasing by rapidfuzz's token_sort_ratio (typos, word order).
+    """
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.normalise = Normaliser(kb.synonyms)
         self.entry_ids: list[str] = list(kb.entries)
         phrasings: list[str] = []
         owners: list[int] = []
-        entry_tokens: list[set[str]] = []
+        bags: list[dict[str, float]] = []
         for index, entry in enumerate(kb.entries.values()):
+            bag: dict[str, float] = defaultdict(float)
             texts = [*entry.title.values()]
             for lang_questions in entry.questions.values():
                 texts.extend(lang_questions)
-            vocab: set[str] = set()
             for text in texts:
                 tokens = self.normalise.tokens(text)
-                vocab.update(tokens)
+                for token in set(tokens):
+                    bag[token] += 1.0
                 if tokens:
                     phrasings.append(" ".join(tokens))
                     owners.append(index)
-            entry_tokens.append(vocab)
+            for answer in entry.answer.values():
+                for token in set(self.normalise.tokens(_strip_tags(answer))):
+                    bag[token] += ANSWER_WEIGHT
+            bags.append(bag)
         self._phrasings = phrasings
         self._owners = np.asarray(owners, dtype=np.int64)
+        count = max(len(bags), 1)
         document_frequency: dict[str, int] = defaultdict(int)
-        for vocab in entry_tokens:
-            for token in vocab:
+        for bag in bags:
+            for token in bag:
                 document_frequency[token] += 1
-        n = max(len(entry_tokens), 1)
-        self._idf = {t: math.log(1 + n / df) for t, df in document_frequency.items()}
-        self._unknown_idf = math.log(1 + n) * 1.1
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        for index, vocab in enumerate(entry_tokens):
-            for token in vocab:
-                self._postings[token].append(index)
+        self._idf = {
+            t: math.log(1 + (count - df + 0.5) / (df + 0.5))
+            for t, df in document_frequency.items()
+        }
+        self._unknown_idf = math.log(1 + (count + 0.5) / 0.5)
+        lengths = [sum(bag.values()) for bag in bags]
+        average = sum(lengths) / count if lengths else 1.0
+        postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+        for index, bag in enumerate(bags):
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[index] / average)
+            for token, tf in bag.items():
+                indexes, weights = postings[token]
+                indexes.append(index)
+                weights.append(tf * (BM25_K1 + 1) / (tf + norm))
+        self._postings = {
+            t: (np.asarray(i, dtype=np.int64), np.asarray(w)) for t, (i, w) in postings.items()
+        }
+        self._saturation = BM25_K1 + 1
         self._vocabulary = sorted(self._idf)
 
     def _correct(self, token: str) -> str:
         """Map a misspelt word to the closest word the knowledge base knows."""
-        if token in self._idf or len(token) < 4 or any(ch.isdigit() for ch in token):
+        if token in self._idf or len(token) < 5 or any(ch.isdigit() for ch in token):
             return token
-        cutoff = 1 if len(token) < 7 else 2
+        cutoff = 1 if len(token) < 8 else 2
         found = process.extractOne(
             token, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=cutoff
         )
@@ -397,28 +423,29 @@ class Matcher:
 
     def scores(self, question: str) -> np.ndarray:
         """A 0–100 score for every entry, in the order of ``entry_ids``."""
-        tokens = [self._correct(t) for t in self.normalise.tokens(question)]
+        tokens = list(dict.fromkeys(self._correct(t) for t in self.normalise.tokens(question)))
         count = len(self.entry_ids)
         if not tokens or not self._phrasings:
             return np.zeros(count)
-        query = " ".join(tokens)
+        lexical = np.zeros(count)
+        ceiling = 0.0
+        for token in tokens:
+            idf = self._idf.get(token, self._unknown_idf)
+            ceiling += idf * self._saturation
+            found = self._postings.get(token)
+            if found is not None:
+                np.add.at(lexical, found[0], idf * found[1])
+        lexical = 100.0 * lexical / ceiling
         similarity = process.cdist(
-            [query], self._phrasings, scorer=fuzz.token_set_ratio, dtype=np.uint8, workers=1
+            [" ".join(tokens)],
+            self._phrasings,
+            scorer=fuzz.token_sort_ratio,
+            dtype=np.uint8,
+            workers=1,
         )[0].astype(np.float64)
-        ratio = process.cdist(
-            [query], self._phrasings, scorer=fuzz.ratio, dtype=np.uint8, workers=1
-        )[0].astype(np.float64)
-        blended = 0.5 * similarity + 0.5 * ratio
         fuzzy = np.zeros(count)
-        np.maximum.at(fuzzy, self._owners, blended)
-        weights = [self._idf.get(t, self._unknown_idf) for t in tokens]
-        total = sum(weights)
-        coverage = np.zeros(count)
-        for token, weight in zip(tokens, weights, strict=True):
-            for index in self._postings.get(token, ()):
-                coverage[index] += weight
-        coverage = 100.0 * coverage / total
-        return FUZZY_WEIGHT * fuzzy + (1 - FUZZY_WEIGHT) * coverage
+        np.maximum.at(fuzzy, self._owners, similarity)
+        return LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * fuzzy
 
     def rank(self, question: str, limit: int = 3) -> Ranking:
         """The best ``limit`` entries and whether to answer, suggest or abstain."""
@@ -428,6 +455,10 @@ class Matcher:
         top = np.argsort(-scores, kind="stable")[:limit]
         matches = tuple(Match(self.entry_ids[i], round(float(scores[i]), 1)) for i in top)
         return Ranking(decide(matches), matches)
+
+
+def _strip_tags(text: str) -> str:
+    return re.sub(r"<[^>]+>", " ", re.sub(r'href="[^"]*"', "", text))
 
 
 def decide(matches: tuple[Match, ...]) -> Outcome:
