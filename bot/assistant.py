@@ -100,8 +100,15 @@ class Assistant:
 
     # -- questions -------------------------------------------------------------------------------
 
-    def reply_language(self, text: str, preferred: str | None) -> tuple[str, str | None]:
-        """(language to answer in, detected language when it is one we do not speak)."""
+    def reply_language(
+        self, text: str, preferred: str | None, pinned: bool = False
+    ) -> tuple[str, str | None]:
+        """(language to answer in, detected language when it is one we do not speak).
+
+        A language the user chose with /language (``pinned``) wins over detection.
+        """
+        if pinned and preferred in language.SUPPORTED:
+            return preferred, None
         detected = language.detect(text)
         if detected in language.SUPPORTED:
             return detected, None
@@ -109,10 +116,10 @@ class Assistant:
             return preferred or "en", None
         return "en", detected
 
-    def answer(self, text: str, preferred_lang: str | None = None) -> Reply:
+    def answer(self, text: str, preferred_lang: str | None = None, pinned: bool = False) -> Reply:
         """The reply to one free-text question."""
         question = " ".join(text.split())
-        lang, foreign = self.reply_language(question, preferred_lang)
+        lang, foreign = self.reply_language(question, preferred_lang, pinned)
         if not question or not any(ch.isalnum() for ch in question):
             return Reply(t("empty", lang), kind="info", lang=lang)
         notes: list[str] = []
@@ -249,8 +256,11 @@ class Assistant:
             *(a + b for a, b in itertools.pairwise(tokens)),
             *self.matcher.normalise.tokens(question),
         }
-        found = [((len(names), sum(map(len, names))), code)
-                 for names, code in self._action_aliases if names <= words]
+        found = [
+            ((len(names), sum(map(len, names))), code)
+            for names, code in self._action_aliases
+            if names <= words
+        ]
         return max(found, key=lambda item: item[0])[1] if found else None
 
     def deadline_answer(self, question: str, lang: str) -> Reply | None:

@@ -40,6 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     ev = sub.add_parser("eval", help="measure accuracy on YAML files of {q, lang, expect}")
     ev.add_argument("files", nargs="+", type=Path)
     ev.add_argument("--misses", type=int, default=100, help="how many misses to list")
+    ev.add_argument(
+        "--gate",
+        action="append",
+        default=[],
+        metavar="METRIC>=VALUE",
+        help="fail (exit 1) unless the overall metric meets the bound, e.g. "
+        "top1>=50 or wrong_confident<=5; may be repeated (CI uses this)",
+    )
     val = sub.add_parser("validate", help="check the knowledge base and report every problem")
     val.add_argument("directory", nargs="?", type=Path)
     val.add_argument(
@@ -70,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "ask":
         return ask_command(Assistant(kb), args.question, args.lang, args.json)
     if command == "eval":
-        return eval_command(Assistant(kb), args.files, args.misses)
+        return eval_command(Assistant(kb), args.files, args.misses, args.gate)
     if command == "chat" or settings.token is None:
         from bot.terminal import run_chat
 
@@ -161,8 +169,10 @@ def ask_command(
     return 0
 
 
-def eval_command(assistant: Assistant, files: list[Path], misses_shown: int) -> int:
-    from bot.evaluation import evaluate, format_report, read_eval_files
+def eval_command(
+    assistant: Assistant, files: list[Path], misses_shown: int, gates: list[str] | None = None
+) -> int:
+    from bot.evaluation import check_gates, evaluate, format_report, read_eval_files
 
     try:
         items = read_eval_files(files)
@@ -171,4 +181,11 @@ def eval_command(assistant: Assistant, files: list[Path], misses_shown: int) -> 
         return 2
     report = evaluate(assistant, items)
     print(format_report(report, misses_shown))
-    return 0
+    try:
+        failed = check_gates(report, gates or [])
+    except ValueError as exc:
+        print(f"Bad --gate: {exc}", file=sys.stderr)
+        return 2
+    for line in failed:
+        print(f"GATE FAILED: {line}", file=sys.stderr)
+    return 1 if failed else 0

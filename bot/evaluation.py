@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,3 +148,23 @@ def format_report(report: Report, misses_shown: int = 100) -> str:
 
 def _p(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
+
+
+def check_gates(report: Report, gates: list[str]) -> list[str]:
+    """Bounds like ``top1>=50`` or ``en.top1>=50`` that the report does not meet."""
+    failed: list[str] = []
+    for gate in gates:
+        match = re.fullmatch(r"(?:(en|pl|other)\.)?(\w+)\s*(>=|<=)\s*([\d.]+)", gate.strip())
+        if match is None:
+            raise ValueError(f"{gate!r} is not like top1>=50 or pl.wrong_confident<=5")
+        bucket, metric, op, bound = match.groups()
+        summary = report.summary(bucket)
+        if metric not in summary:
+            raise ValueError(f"unknown metric {metric!r}; use one of {', '.join(summary)}")
+        value = summary[metric]
+        if value is None:
+            continue
+        ok = value >= float(bound) if op == ">=" else value <= float(bound)
+        if not ok:
+            failed.append(f"{gate}: measured {value}")
+    return failed

@@ -67,19 +67,22 @@ async def user_lang(update: Update, context: Context) -> str:
     cached = context.user_data.get("lang") if context.user_data is not None else None
     if cached:
         return str(cached)
-    stored = await runtime(context).storage.user_language(user.id)
+    stored, pinned = await runtime(context).storage.language_choice(user.id)
     lang = stored or ("pl" if (user.language_code or "").startswith("pl") else "en")
     if context.user_data is not None:
         context.user_data["lang"] = lang
+        context.user_data["lang_pinned"] = pinned
     return lang
 
 
-async def remember_lang(update: Update, context: Context, lang: str) -> None:
+async def remember_lang(update: Update, context: Context, lang: str, pinned: bool = False) -> None:
+    """Remember the language; ``pinned`` when the user chose it with /language."""
     if update.effective_user is None or context.user_data is None:
         return
-    if context.user_data.get("lang") != lang:
+    if context.user_data.get("lang") != lang or pinned:
         context.user_data["lang"] = lang
-        await runtime(context).storage.set_user_language(update.effective_user.id, lang)
+        context.user_data["lang_pinned"] = context.user_data.get("lang_pinned") or pinned
+        await runtime(context).storage.set_user_language(update.effective_user.id, lang, pinned)
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -113,7 +116,7 @@ async def language(update: Update, context: Context) -> None:
     """Let the user choose English or Polish (or set it directly: /language pl)."""
     lang = await user_lang(update, context)
     if context.args and context.args[0].lower() in ("en", "pl"):
-        await remember_lang(update, context, context.args[0].lower())
+        await remember_lang(update, context, context.args[0].lower(), pinned=True)
         await send(update, Reply(t("language_set", context.args[0].lower())))
         return
     rows = ((Button("🇬🇧 English", "lang:en"), Button("🇵🇱 Polski", "lang:pl")),)
@@ -178,7 +181,8 @@ async def question(update: Update, context: Context) -> None:
         await contact(update, context)
         return
     preferred = await user_lang(update, context)
-    reply = rt.assistant.answer(message.text, preferred)
+    pinned = bool(user_data.get("lang_pinned"))
+    reply = rt.assistant.answer(message.text, preferred, pinned)
     if reply.lang in ("en", "pl"):
         await remember_lang(update, context, reply.lang)
     score = reply.ranking.best.score if reply.ranking and reply.ranking.best else 0.0
@@ -217,7 +221,7 @@ async def button(update: Update, context: Context) -> None:
         return
     if kind == "lang" and value in ("en", "pl"):
         await query.answer()
-        await remember_lang(update, context, value)
+        await remember_lang(update, context, value, pinned=True)
         await send(update, Reply(t("language_set", value), lang=value), edit=True)
         return
     if kind == "forget" and value == "yes":

@@ -85,6 +85,10 @@ MIGRATIONS: tuple[str, ...] = (
         at REAL NOT NULL
     );
     """,
+    # 4: a language chosen with /language wins over per-message detection
+    """
+    ALTER TABLE users ADD COLUMN lang_pinned INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 
@@ -144,16 +148,23 @@ class Storage:
         await self.db.commit()
 
     async def user_language(self, user_id: int) -> str | None:
-        async with self.db.execute("SELECT lang FROM users WHERE user_id=?", (user_id,)) as cur:
-            row = await cur.fetchone()
-        return row["lang"] if row else None
+        return (await self.language_choice(user_id))[0]
 
-    async def set_user_language(self, user_id: int, lang: str) -> None:
+    async def language_choice(self, user_id: int) -> tuple[str | None, bool]:
+        """(remembered language, whether the user chose it with /language)."""
+        async with self.db.execute(
+            "SELECT lang, lang_pinned FROM users WHERE user_id=?", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return (row["lang"], bool(row["lang_pinned"])) if row else (None, False)
+
+    async def set_user_language(self, user_id: int, lang: str, pinned: bool = False) -> None:
         now = time.time()
         await self.db.execute(
-            "INSERT INTO users (user_id, lang, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(user_id) DO UPDATE SET lang=excluded.lang",
-            (user_id, lang, now, now),
+            "INSERT INTO users (user_id, lang, lang_pinned, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET lang=excluded.lang, "
+            "lang_pinned=MAX(lang_pinned, excluded.lang_pinned)",
+            (user_id, lang, int(pinned), now, now),
         )
         await self.db.execute("UPDATE subscriptions SET lang=? WHERE chat_id=?", (lang, user_id))
         await self.db.commit()

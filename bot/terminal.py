@@ -19,6 +19,7 @@ class TerminalChat:
     def __init__(self, assistant: Assistant, lang: str | None = None) -> None:
         self.assistant = assistant
         self.lang = lang
+        self.pinned = False
         self.buttons: list[Button] = []
 
     def handle(self, line: str) -> str:
@@ -35,6 +36,7 @@ class TerminalChat:
         if command == "/language":
             if rest.strip() in ("en", "pl"):
                 self.lang = rest.strip()
+                self.pinned = True
                 return self.show(Reply(t("language_set", self.lang), lang=self.lang))
             return "Type /language en or /language pl."
         if command.startswith("/") and command not in ("/contact",):
@@ -44,7 +46,7 @@ class TerminalChat:
                 "In Telegram, /contact forwards your question to the International Relations "
                 "Office staff. In this terminal there is no one to forward it to."
             )
-        reply = self.assistant.answer(text, self.lang)
+        reply = self.assistant.answer(text, self.lang, self.pinned)
         if self.lang is None and reply.lang in ("en", "pl"):
             self.lang = reply.lang
         return self.show(reply)

@@ -73,6 +73,8 @@ async def test_language_command_switches_and_is_remembered(bot: Running) -> None
     await bot.press("lang:pl")
     await bot.send("/help")
     assert "Jak ze mną rozmawiać" in bot.last_text()
+    await bot.send("what is the Erasmus Charter for Higher Education")
+    assert "Źródła:" in bot.last_text(), "a chosen language wins over detection"
 
 
 async def test_admin_commands_are_hidden_from_others(bot: Running) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks that print plain tables: `make bench` runs bench/run.py."""
