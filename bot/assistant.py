@@ -130,7 +130,7 @@ class Assistant:
             notes.append(t("other_language", "en"))
         if self.wants_human(question):
             return Reply(
-                self._with_notes(notes, t("dont_know", lang)),
+                self._with_notes(notes, t("handoff", lang)),
                 ((Button("👤 /contact", "contact"),),),
                 "info",
                 lang,

@@ -180,6 +180,10 @@ async def question(update: Update, context: Context) -> None:
         context.args = message.text.split()
         await contact(update, context)
         return
+    if rt.assistant.wants_human(message.text):
+        context.args = []
+        await contact(update, context)
+        return
     preferred = await user_lang(update, context)
     pinned = bool(user_data.get("lang_pinned"))
     reply = rt.assistant.answer(message.text, preferred, pinned)

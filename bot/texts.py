@@ -44,6 +44,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "zgadywać.\n\nMożesz przejrzeć /topics, zadać pytanie inaczej albo użyć /contact, "
         "aby przekazać je pracownikowi Biura Współpracy Międzynarodowej.",
     },
+    "handoff": {
+        "en": "👤 I can pass your question to a person at the International Relations Office. "
+        "Press /contact.",
+        "pl": "👤 Mogę przekazać Twoje pytanie pracownikowi Biura Współpracy Międzynarodowej. "
+        "Użyj /contact.",
+    },
     "did_you_mean": {
         "en": "I am not sure I understood. Did you mean one of these?",
         "pl": "Nie jestem pewien, czy dobrze rozumiem. Czy chodziło o jeden z tych tematów?",

@@ -162,3 +162,12 @@ async def test_long_polling_against_the_fake_server(settings: Settings, api: Fak
         await app.stop()
         await app.post_shutdown(app)  # type: ignore[misc]
         await app.shutdown()
+
+
+async def test_asking_for_a_human_in_polish_offers_the_handoff(bot: Running) -> None:
+    """"Chcę rozmawiać z człowiekiem" after an unanswered question offers to forward it."""
+    await bot.send("czy mogę zabrać psa na wymianę")
+    await bot.send("chcę rozmawiać z człowiekiem")
+    text = bot.last_text()
+    assert "psa" in text
+    assert any(b.get("callback_data") == "contact:yes" for b in buttons(bot.api.sent()[-1].params))

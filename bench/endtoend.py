@@ -1,0 +1,94 @@
+"""Updates per second through the whole PTB Application, against the fake Bot API on 127.0.0.1.
+
+Each update is a text question: PTB parses it, the handler asks the Assistant, writes the user and
+the question to SQLite (two commits) and sends the reply over HTTP to the fake server, which runs
+in the same process and event loop, so its cost is included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+
+from bench.common import KNOWLEDGE, load_kb, ms_stats, questions, section, table
+from bot.app import build_application
+from bot.config import load_settings
+from tests.fake_bot_api import TOKEN, FakeBotApi
+
+UPDATES = 500
+WARM_UP = 20
+USERS = 50
+
+
+async def _measure(asked: list[str], directory: Path) -> dict[str, Any]:
+    api = FakeBotApi()
+    await api.start()
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "BOT_DB": str(directory / "bot.sqlite3"),
+        "BOT_KNOWLEDGE_DIR": str(KNOWLEDGE),
+    }
+    app = build_application(load_settings(env), rate_limit=False, watch_knowledge=False)
+    # As tests/conftest.py start_app: everything run_polling does except polling.
+    await app.initialize()
+    await app.post_init(app)  # type: ignore[misc]
+    await app.start()
+    try:
+        payloads = [
+            {
+                "update_id": i + 1,
+                "message": api.message(
+                    asked[i % len(asked)], user_id=1000 + i % USERS, first_name="Bench"
+                ),
+            }
+            for i in range(WARM_UP + UPDATES)
+        ]
+        for payload in payloads[:WARM_UP]:
+            await app.process_update(Update.de_json(payload, app.bot))
+        replies_before = len(api.sent())
+        durations: list[float] = []
+        started = time.perf_counter()
+        for payload in payloads[WARM_UP:]:
+            begun = time.perf_counter()
+            await app.process_update(Update.de_json(payload, app.bot))
+            durations.append(time.perf_counter() - begun)
+        elapsed = time.perf_counter() - started
+        return {
+            "elapsed": elapsed,
+            "durations": durations,
+            "replies": len(api.sent()) - replies_before,
+        }
+    finally:
+        await app.stop()
+        await app.post_shutdown(app)  # type: ignore[misc]
+        await app.shutdown()
+        await api.stop()
+
+
+def run(eval_path: Path) -> None:
+    section("4. End to end: text questions through the PTB Application")
+    asked, source = questions(eval_path, load_kb())
+    with tempfile.TemporaryDirectory() as tmp:
+        result = asyncio.run(_measure(asked, Path(tmp)))
+    rate = UPDATES / result["elapsed"]
+    rows = [
+        [
+            "app.process_update, rate limiter off",
+            UPDATES,
+            result["replies"],
+            f"{rate:.0f}",
+            *ms_stats(result["durations"]),
+        ]
+    ]
+    print(f"{UPDATES} updates from {USERS} users, after {WARM_UP} warm-up; questions: {source}")
+    print(table(["what", "updates", "replies", "updates/s", "p50 ms", "p99 ms", "max ms"], rows))
+    print(
+        "One update at a time, as the bot runs (concurrent_updates=False). Includes JSON parsing,"
+        " matching, two SQLite commits and one HTTP reply per update."
+    )
