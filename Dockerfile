@@ -28,9 +28,9 @@ RUN groupadd --system --gid 10001 bot \
     && mkdir /data \
     && chown bot:bot /data
 
-# The package goes into site-packages; its source is not kept under /app. README.md* is a
-# wildcard so the build also works while pyproject's readme file does not exist yet.
-COPY pyproject.toml README.md* /tmp/src/
+# The package goes into site-packages and the copied source is removed again. README.md is
+# pyproject's readme, so the build needs it.
+COPY pyproject.toml README.md /tmp/src/
 COPY bot/ /tmp/src/bot/
 RUN pip install --no-cache-dir /tmp/src \
     && rm -rf /tmp/src

@@ -189,6 +189,8 @@ def run_bot(settings: Settings) -> int:
             listen="0.0.0.0",
             port=settings.webhook_port,
             webhook_url=settings.webhook_url,
+            # Telegram echoes this header back, so forged updates from others are refused.
+            secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
         )
     else:

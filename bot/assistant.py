@@ -45,17 +45,25 @@ _DEADLINE_WORDS = frozenset(
         "scadenza",
     ]
 )
+# Whole phrases (folded): a bare "pracownik" also appears in questions about staff mobility.
 _HUMAN_WORDS = (
-    "human",
-    "real person",
+    "talk to a human",
+    "speak to a human",
     "talk to a person",
+    "speak to a person",
+    "real person",
+    "human being",
     "speak to someone",
-    "czlowiek",
-    "czlowiekiem",
-    "konsultant",
-    "pracownik",
-    "pracownikiem",
+    "talk to someone",
+    "contact a person",
+    "z czlowiekiem",
+    "z pracownikiem",
+    "z konsultantem",
+    "z kims z biura",
     "rozmawiac z kims",
+    "porozmawiac z kims",
+    "kontakt z czlowiekiem",
+    "kontakt z pracownikiem",
 )
 
 

@@ -27,6 +27,7 @@ class Settings:
     reminder_days: tuple[int, ...]
     webhook_url: str | None
     webhook_port: int
+    webhook_secret: str | None
     debug: bool
 
 
@@ -86,5 +87,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         reminder_days=reminders,
         webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
         webhook_port=_int("BOT_WEBHOOK_PORT", env.get("BOT_WEBHOOK_PORT"), 8443) or 8443,
+        webhook_secret=env.get("BOT_WEBHOOK_SECRET", "").strip() or None,
         debug=env.get("BOT_DEBUG", "").strip().lower() in {"1", "true", "yes"},
     )
