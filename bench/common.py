@@ -1,21 +1,20 @@
-"""What every section shares: paths, the questions to ask, timing statistics and plain tables."""
+"""What the measuring sections share: the knowledge base, the questions to ask, statistics."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import random
-import resource
 import sys
-from collections.abc import Sequence
+import types
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from bench.report import KNOWLEDGE
 from bot import knowledge
 from bot.evaluation import Item, read_eval_files
-
-ROOT = Path(__file__).resolve().parent.parent
-KNOWLEDGE = ROOT / "knowledge"
-DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "real-questions-dev.yaml"
 
 
 def load_kb() -> knowledge.KnowledgeBase:
@@ -58,25 +57,23 @@ def ms_stats(seconds: Sequence[float]) -> tuple[str, str, str]:
     )
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (ru_maxrss is KiB on Linux)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+def sniffio_missing() -> bool:
+    """True when httpcore will retry a failed ``import sniffio`` on every request.
+
+    anyio >= 4.11 no longer installs sniffio, and httpcore 1.0.9 imports it inside a function
+    called several times per request; a failed import is not cached, so each call searches
+    sys.path again (encode/httpcore#1103).
+    """
+    return "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A plain text table: first column left-aligned, the rest right-aligned."""
-    cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-
-    def line(row: list[str]) -> str:
-        first = row[0].ljust(widths[0])
-        rest = [cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
-        return "  ".join([first, *rest]).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
-
-
-def section(title: str) -> None:
-    print(f"\n== {title} ==", flush=True)
+@contextlib.contextmanager
+def sniffio_stub() -> Iterator[None]:
+    """Make ``import sniffio`` succeed, as ``pip install sniffio`` would, for one comparison."""
+    stub = types.ModuleType("sniffio")
+    stub.current_async_library = lambda: "asyncio"  # type: ignore[attr-defined]
+    sys.modules["sniffio"] = stub
+    try:
+        yield
+    finally:
+        del sys.modules["sniffio"]

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
+from telegram.ext import Application
 
-from bench.common import KNOWLEDGE, load_kb, ms_stats, questions, section, table
+from bench.common import load_kb, ms_stats, questions, sniffio_missing, sniffio_stub
+from bench.report import KNOWLEDGE, section, table
 from bot.app import build_application
 from bot.config import load_settings
 from tests.fake_bot_api import TOKEN, FakeBotApi
@@ -25,7 +27,18 @@ WARM_UP = 20
 USERS = 50
 
 
-async def _measure(asked: list[str], directory: Path) -> dict[str, Any]:
+async def _handle_all(app: Application, payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """Feed updates one by one, as the bot does (concurrent_updates=False); time each."""
+    durations: list[float] = []
+    started = time.perf_counter()
+    for payload in payloads:
+        begun = time.perf_counter()
+        await app.process_update(Update.de_json(payload, app.bot))
+        durations.append(time.perf_counter() - begun)
+    return {"elapsed": time.perf_counter() - started, "durations": durations}
+
+
+async def _measure(asked: list[str], directory: Path) -> list[tuple[str, dict[str, Any]]]:
     api = FakeBotApi()
     await api.start()
     env = {
@@ -49,21 +62,19 @@ async def _measure(asked: list[str], directory: Path) -> dict[str, Any]:
             }
             for i in range(WARM_UP + UPDATES)
         ]
-        for payload in payloads[:WARM_UP]:
-            await app.process_update(Update.de_json(payload, app.bot))
-        replies_before = len(api.sent())
-        durations: list[float] = []
-        started = time.perf_counter()
-        for payload in payloads[WARM_UP:]:
-            begun = time.perf_counter()
-            await app.process_update(Update.de_json(payload, app.bot))
-            durations.append(time.perf_counter() - begun)
-        elapsed = time.perf_counter() - started
-        return {
-            "elapsed": elapsed,
-            "durations": durations,
-            "replies": len(api.sent()) - replies_before,
-        }
+        await _handle_all(app, payloads[:WARM_UP])
+        results: list[tuple[str, dict[str, Any]]] = []
+        before = len(api.sent())
+        result = await _handle_all(app, payloads[WARM_UP:])
+        result["replies"] = len(api.sent()) - before
+        results.append(("app.process_update, rate limiter off", result))
+        if sniffio_missing():
+            before = len(api.sent())
+            with sniffio_stub():
+                result = await _handle_all(app, payloads[WARM_UP:])
+            result["replies"] = len(api.sent()) - before
+            results.append(("  same, sniffio importable", result))
+        return results
     finally:
         await app.stop()
         await app.post_shutdown(app)  # type: ignore[misc]
@@ -75,16 +86,16 @@ def run(eval_path: Path) -> None:
     section("4. End to end: text questions through the PTB Application")
     asked, source = questions(eval_path, load_kb())
     with tempfile.TemporaryDirectory() as tmp:
-        result = asyncio.run(_measure(asked, Path(tmp)))
-    rate = UPDATES / result["elapsed"]
+        results = asyncio.run(_measure(asked, Path(tmp)))
     rows = [
         [
-            "app.process_update, rate limiter off",
+            name,
             UPDATES,
             result["replies"],
-            f"{rate:.0f}",
+            f"{UPDATES / result['elapsed']:.0f}",
             *ms_stats(result["durations"]),
         ]
+        for name, result in results
     ]
     print(f"{UPDATES} updates from {USERS} users, after {WARM_UP} warm-up; questions: {source}")
     print(table(["what", "updates", "replies", "updates/s", "p50 ms", "p99 ms", "max ms"], rows))
@@ -92,3 +103,5 @@ def run(eval_path: Path) -> None:
         "One update at a time, as the bot runs (concurrent_updates=False). Includes JSON parsing,"
         " matching, two SQLite commits and one HTTP reply per update."
     )
+    if sniffio_missing():
+        print("'sniffio importable': the same updates again with sniffio importable (see 5.).")

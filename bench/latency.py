@@ -14,7 +14,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from bench.common import KNOWLEDGE, load_kb, ms_stats, peak_rss_mb, questions, section, table
+from bench.common import load_kb, ms_stats, questions
+from bench.report import KNOWLEDGE, peak_rss_mb, section, table
 from bot import knowledge
 from bot.assistant import Assistant
 from bot.knowledge import Entry, Group, KnowledgeBase
@@ -106,11 +107,11 @@ def run(eval_path: Path) -> None:
     real_phrasings = sum(len(qs) for e in kb.entries.values() for qs in e.questions.values())
 
     rows: list[list[object]] = []
-    loads = timed(lambda: knowledge.load(KNOWLEDGE), 10)
+    loads = timed(lambda: knowledge.load(KNOWLEDGE), 5)
     rows.append(["knowledge.load(knowledge/)", len(loads), *ms_stats(loads)])
-    builds = timed(lambda: Matcher(kb), 10)
+    builds = timed(lambda: Matcher(kb), 5)
     rows.append(["Matcher(kb) index, real", len(builds), *ms_stats(builds)])
-    reloads = timed(lambda: Assistant(knowledge.load(KNOWLEDGE).kb or kb), 10)
+    reloads = timed(lambda: Assistant(knowledge.load(KNOWLEDGE).kb or kb), 5)
     rows.append(["reload = load + Assistant(kb)", len(reloads), *ms_stats(reloads)])
 
     matcher = Matcher(kb)

@@ -111,7 +111,7 @@ async def unanswered(update: Update, context: Context) -> None:
 async def reload(update: Update, context: Context) -> None:
     """Reload knowledge/ now and say exactly what is wrong if it cannot be used."""
     rt = runtime(context)
-    replaced, problems, took = rt.reload()
+    replaced, problems, took = await rt.reload()
     await report_reload(context.bot, rt, update.effective_chat.id, replaced, problems, took)  # type: ignore[union-attr]
 
 

@@ -30,10 +30,10 @@ Outcome = Literal["answer", "suggest", "none"]
 CONFIDENT = 50.0
 UNSURE = 30.0
 MARGIN = 3.0
-LEXICAL_WEIGHT = 0.6
-ANSWER_WEIGHT = 0.3
+LEXICAL_WEIGHT = 0.7
+ANSWER_WEIGHT = 0.0
 BM25_K1 = 1.2
-BM25_B = 0.5
+BM25_B = 0.75
 
 _FOLD = str.maketrans({"ł": "l", "Ł": "l", "ß": "ss", "æ": "ae", "ø": "o", "đ": "d"})
 _NON_WORD = re.compile(r"[^\w+]+")

@@ -40,8 +40,10 @@ async def watch(app: Application) -> None:  # type: ignore[type-arg]
             continue
         await asyncio.sleep(0.1)  # let an editor finish writing before reading
         seen = snapshot(rt.settings.knowledge_dir)
-        replaced, problems, took = rt.reload()
-        await tell_admins(app, replaced, problems, took)
+        was_broken = rt.broken
+        replaced, problems, took = await rt.reload()
+        if not replaced or problems or was_broken:
+            await tell_admins(app, replaced, problems, took)
 
 
 async def tell_admins(
@@ -53,8 +55,6 @@ async def tell_admins(
     from bot.admin import report_reload
 
     rt: Runtime = app.bot_data["runtime"]
-    if replaced and not problems:
-        return
     for admin_id in rt.settings.admins:
         try:
             await report_reload(app.bot, rt, admin_id, replaced, problems, took)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -26,28 +27,31 @@ class Runtime:
     assistant: Assistant
     loaded_at: float = field(default_factory=time.time)
     last_problems: list[Problem] = field(default_factory=list)
+    broken: bool = False  # the files on disk have errors; the last good version is serving
 
     @property
     def kb(self) -> knowledge.KnowledgeBase:
         return self.assistant.kb
 
-    def reload(self) -> tuple[bool, list[Problem], float]:
+    async def reload(self) -> tuple[bool, list[Problem], float]:
         """Load the knowledge base again; keep the old one when the new one has errors.
 
+        Loading and indexing run in a worker thread, so updates keep being answered meanwhile.
         Returns (replaced, problems, seconds taken).
         """
         started = time.perf_counter()
-        result = knowledge.load(self.settings.knowledge_dir)
-        took = time.perf_counter() - started
+        result = await asyncio.to_thread(knowledge.load, self.settings.knowledge_dir)
         self.last_problems = result.problems
         if result.kb is None:
+            self.broken = True
             logger.warning(
                 "knowledge reload rejected: %d error(s); still serving the old one",
                 len(result.errors),
             )
-            return False, result.problems, took
-        self.assistant = Assistant(result.kb)
+            return False, result.problems, time.perf_counter() - started
+        self.assistant = await asyncio.to_thread(Assistant, result.kb)
         self.loaded_at = time.time()
+        self.broken = False
         took = time.perf_counter() - started
         logger.info(
             "knowledge reloaded: %d entries in %.0f ms", len(result.kb.entries), took * 1000

@@ -17,18 +17,25 @@ from tests.conftest import ROOT
 def run(*args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
     environment.update(env)
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
-                          capture_output=True, cwd=ROOT, env=environment, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=60,
+    )
 
 
 def test_ask_json_reports_the_decision() -> None:
     """`ask --json` prints one JSON object per question with the documented fields."""
-    result = run("ask", "--json", "what is the Erasmus Charter for Higher Education",
-                 "best pizza in Naples")
+    result = run(
+        "ask", "--json", "what is the Erasmus Charter for Higher Education", "best pizza in Naples"
+    )
     assert result.returncode == 0, result.stderr
     first, second = (json.loads(line) for line in result.stdout.splitlines())
-    assert set(first) == {"question", "lang", "answered", "id", "score", "alternatives",
-                          "answer"}
+    assert set(first) == {"question", "lang", "answered", "id", "score", "alternatives", "answer"}
     assert first["answered"] is True and first["id"] == "eche"
     assert second["answered"] is False and second["id"] is None and second["answer"] is None
 
@@ -53,8 +60,10 @@ def test_validate_fails_with_file_and_line(tmp_path: Path) -> None:
     target = tmp_path / "kb"
     shutil.copytree(ROOT / "knowledge", target)
     path = target / "entries" / "students.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("    call_year:", "   call_year:", 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("    call_year:", "   call_year:", 1),
+        encoding="utf-8",
+    )
     result = run("validate", str(target))
     assert result.returncode == 1
     assert "students.yaml:" in result.stdout
@@ -71,8 +80,11 @@ def test_malformed_setting_is_one_clear_line() -> None:
 def test_eval_prints_a_json_summary_last(tmp_path: Path) -> None:
     """`eval` ends with a JSON summary line and honours a failing --gate with exit code 1."""
     questions = tmp_path / "q.yaml"
-    questions.write_text("- {q: what is ECHE, lang: en, expect: eche}\n"
-                         "- {q: how to bake bread, lang: en, expect: null}\n", encoding="utf-8")
+    questions.write_text(
+        "- {q: what is ECHE, lang: en, expect: eche}\n"
+        "- {q: how to bake bread, lang: en, expect: null}\n",
+        encoding="utf-8",
+    )
     result = run("eval", str(questions))
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["all"]["top1"] == 100.0 and summary["all"]["abstained"] == 100.0

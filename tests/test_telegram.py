@@ -165,7 +165,7 @@ async def test_long_polling_against_the_fake_server(settings: Settings, api: Fak
 
 
 async def test_asking_for_a_human_in_polish_offers_the_handoff(bot: Running) -> None:
-    """"Chcę rozmawiać z człowiekiem" after an unanswered question offers to forward it."""
+    """ "Chcę rozmawiać z człowiekiem" after an unanswered question offers to forward it."""
     await bot.send("czy mogę zabrać psa na wymianę")
     await bot.send("chcę rozmawiać z człowiekiem")
     text = bot.last_text()
