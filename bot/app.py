@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, announcements, handlers, knowledge
+from bot import admin, announcements, finder, handlers, knowledge
 from bot.announcements import Deliverer
 from bot.assistant import Assistant
 from bot.config import Settings
@@ -81,6 +81,7 @@ def build_application(
     app.add_handler(CommandHandler("contact", handlers.contact))
     app.add_handler(CommandHandler("privacy", handlers.privacy))
     app.add_handler(CommandHandler("forget", handlers.forget))
+    app.add_handler(CommandHandler("finder", finder.finder_command))
     app.add_handler(CommandHandler("events", announcements.events_command))
     app.add_handler(CommandHandler("subscribe", announcements.subscribe))
     app.add_handler(CommandHandler("unsubscribe", announcements.unsubscribe))

@@ -262,8 +262,10 @@ async def button(update: Update, context: Context) -> None:
         context.args = []
         await contact(update, context)
         return
-    from bot import announcements
+    from bot import announcements, finder
 
+    if await finder.on_button(update, context, lang):
+        return
     if await announcements.on_button(update, context, lang):
         return
     await query.answer(t("outdated", lang))

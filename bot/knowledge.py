@@ -96,7 +96,7 @@ class KnowledgeBase:
     deadlines: tuple[Deadline, ...]
     events: tuple[Event, ...]
     event_topics: dict[str, dict[str, str]]
-    finder: dict[str, Any] = field(default_factory=dict)
+    finder: Any = None  # bot.finder.FinderData, checked at load
     action_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def entry(self, entry_id: str) -> Entry | None:
@@ -350,7 +350,7 @@ def load(
         action_names,
     )
     events, topics = _load_events(directory / "events.yaml", directory, problems, today)
-    finder = _load_finder(directory / "finder.yaml", directory, problems, entries)
+    finder = _load_finder(directory / "finder.yaml", directory, problems, entries, deadlines)
     if any(p.severity == "error" for p in problems):
         return LoadResult(None, problems)
     kb = KnowledgeBase(
@@ -792,11 +792,18 @@ def _load_events(
 
 
 def _load_finder(
-    path: Path, directory: Path, problems: list[Problem], entries: dict[str, Entry]
-) -> dict[str, Any]:
+    path: Path,
+    directory: Path,
+    problems: list[Problem],
+    entries: dict[str, Entry],
+    deadlines: tuple[Deadline, ...],
+) -> Any:
+    """The checked finder rules (bot.finder.FinderData), or None without a finder.yaml."""
     loaded = _optional_doc(path, directory, problems)
     if loaded is None:
-        return {}
-    c, data = loaded
-    data = c.mapping(data, (), "finder.yaml")
-    return data or {}
+        return None
+    # Imported here: bot.finder imports bot.assistant, which imports this module.
+    from bot.finder import parse_finder
+
+    checker, _ = loaded
+    return parse_finder(checker.doc, problems, entries, {d.action for d in deadlines})

@@ -89,6 +89,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN lang_pinned INTEGER NOT NULL DEFAULT 0;
     """,
+    # 5: answers given so far in the "which action fits me?" finder (survive a restart)
+    """
+    CREATE TABLE IF NOT EXISTS finder_state (
+        user_id INTEGER PRIMARY KEY,
+        answers TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
 )
 
 
@@ -243,6 +251,7 @@ class Storage:
             "DELETE FROM subscriptions WHERE chat_id=?",
             "DELETE FROM outbox WHERE chat_id=? AND status='pending'",
             "DELETE FROM handoffs WHERE user_id=?",
+            "DELETE FROM finder_state WHERE user_id=?",
             "DELETE FROM users WHERE user_id=?",
         ):
             await self.db.execute(sql, (user_id,))
@@ -256,6 +265,7 @@ class Storage:
             ("feedback", "user_id"),
             ("subscriptions", "chat_id"),
             ("handoffs", "user_id"),
+            ("finder_state", "user_id"),
             ("users", "user_id"),
         ):
             async with self.db.execute(

@@ -6,6 +6,7 @@ import sys
 
 from bot.assistant import Assistant, Button, Reply
 from bot.config import Settings
+from bot.finder import Finder, FinderUnavailable, TerminalFinder
 from bot.knowledge import KnowledgeBase
 from bot.telegram_html import to_plain
 from bot.texts import t
@@ -20,6 +21,7 @@ class TerminalChat:
         self.assistant = assistant
         self.lang = lang
         self.pinned = False
+        self.finder: TerminalFinder | None = None
         self.buttons: list[Button] = []
 
     def handle(self, line: str) -> str:
@@ -39,6 +41,12 @@ class TerminalChat:
                 self.pinned = True
                 return self.show(Reply(t("language_set", self.lang), lang=self.lang))
             return "Type /language en or /language pl."
+        if command == "/finder":
+            try:
+                self.finder = TerminalFinder(Finder.from_kb(self.assistant.kb))
+            except FinderUnavailable as exc:
+                return f"The finder is not available: {exc}"
+            return self.show(self.finder.start(lang))
         if command.startswith("/") and command not in ("/contact",):
             return self.show(Reply(t("unknown_command", lang), lang=lang))
         if command == "/contact":
@@ -53,6 +61,8 @@ class TerminalChat:
 
     def press(self, action: str) -> str:
         lang = self.lang or "en"
+        if self.finder is not None and (reply := self.finder.press(action, lang)) is not None:
+            return self.show(reply)
         kind, _, value = action.partition(":")
         if kind == "e":
             return self.show(self.assistant.entry_reply(value, lang))

@@ -1,4 +1,4 @@
-"""Staff workflows while the bot runs: live reload of edits, broken edits, statistics, retention."""
+"""Staff workflows while the bot runs: live reload, broken edits, statistics, retention."""
 
 from __future__ import annotations
 
