@@ -27,9 +27,9 @@ from bot.knowledge import KnowledgeBase
 Outcome = Literal["answer", "suggest", "none"]
 
 # Tuned with `python -m bot eval` on the dev questions; see README "Accuracy".
-CONFIDENT = 50.0
-UNSURE = 30.0
-MARGIN = 3.0
+CONFIDENT = 40.0  # answer at or above this score...
+CLEAR_LEAD = 0.9  # ...when the runner-up scores at most 90 % of the best
+UNSURE = 25.0  # below this nothing is close: "I don't know"
 LEXICAL_WEIGHT = 0.7
 ANSWER_WEIGHT = 0.0
 BM25_K1 = 1.2
@@ -466,6 +466,6 @@ def decide(matches: tuple[Match, ...]) -> Outcome:
     if not matches or matches[0].score < UNSURE:
         return "none"
     runner_up = matches[1].score if len(matches) > 1 else 0.0
-    if matches[0].score >= CONFIDENT and matches[0].score - runner_up >= MARGIN:
+    if matches[0].score >= CONFIDENT and runner_up <= CLEAR_LEAD * matches[0].score:
         return "answer"
     return "suggest"
