@@ -236,48 +236,14 @@ STOPWORDS = frozenset(
 )
 
 # Ordered longest first: the first suffix that leaves a stem of at least 4 letters is cut.
+# Folded (no diacritics: "ów" is "ow"), longest first: the first suffix that leaves a stem of at
+# least 4 letters is cut, so stypendium / stypendia / stypendiów all become "stypend".
 _PL_SUFFIXES = tuple(
     sorted(
-        [
-            "owania",
-            "owanie",
-            "owaniu",
-            "owych",
-            "owymi",
-            "owego",
-            "owemu",
-            "ami",
-            "ach",
-            "ach",
-            "iem",
-            "iach",
-            "ego",
-            "emu",
-            "ymi",
-            "imi",
-            "ych",
-            "ich",
-            "owa",
-            "owe",
-            "owy",
-            "owej",
-            "owi",
-            "ów",
-            "om",
-            "ie",
-            "ia",
-            "iu",
-            "ią",
-            "ę",
-            "ą",
-            "y",
-            "i",
-            "a",
-            "e",
-            "o",
-            "u",
-            "ów",
-        ],
+        (
+            "owaniami owania owanie owaniu owych owymi owego owemu iami ami iach ach iem ego "
+            "emu ymi imi ych ich owa owe owy owej owi iow ium ow om ie ia iu y i a e o u"
+        ).split(),
         key=len,
         reverse=True,
     )

@@ -1,0 +1,97 @@
+"""The matcher on the real knowledge base: how people really type, in English and Polish."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.matching import Matcher, fold, stem
+
+# Written for these tests (not copied from the knowledge base or the evaluation set).
+CASES = [
+    ("en", "how much money will I get per month in Spain as a student", "student-grant-amount"),
+    ("en", "whats the max number of months abroad in one study cycle", "mobility-duration-cap"),
+    ("en", "do I pay tuition at the host uni", "tuition-and-fees"),
+    ("en", "internship abroad after I graduate", "traineeship"),
+    ("en", "what is OLS", "online-language-support"),
+    ("en", "what's a BIP", "blended-intensive-programmes"),
+    ("en", "how to get an OID for our school", "eu-login-oid-registration"),
+    ("en", "ka210 vs ka220 which one for a small ngo", "ka210-vs-ka220"),
+    ("en", "what does the ECHE charter mean for a university", "eche"),
+    ("en", "extra money for students with disabilities", "inclusion-top-up"),
+    ("en", "going by train instead of plane, any bonus?", "green-travel"),
+    ("en", "what is InnHUB Bialystok", "innhub"),
+    ("en", "which countries can take part in erasmus plus", "eligible-countries"),
+    ("en", "recognition of my courses after I come back, ECTS", "learning-agreement-recognition"),
+    ("en", "erasmus mundus scholarship for a joint master", "erasmus-mundus"),
+    ("pl", "ile kasy dostane miesiecznie na erasmusie w hiszpanii", "student-grant-amount"),
+    ("pl", "czy musze placic czesne na uczelni za granica", "tuition-and-fees"),
+    ("pl", "praktyki zagraniczne dla absolwenta", "traineeship"),
+    ("pl", "co to jest kurs jezykowy OLS", "online-language-support"),
+    ("pl", "jak zalozyc konto EU Login i dostac numer OID", "eu-login-oid-registration"),
+    ("pl", "partnerstwo na mala skale dla malej fundacji", "ka210-small-scale-partnerships"),
+    ("pl", "dodatek dla studentow z niepelnosprawnoscia", "inclusion-top-up"),
+    ("pl", "czym jest centrum InnHUB na Politechnice Bialostockiej", "innhub"),
+    ("pl", "uznanie przedmiotow po powrocie z wymiany", "learning-agreement-recognition"),
+    ("pl", "wyjazd nauczyciela akademickiego na zajęcia dydaktyczne za granicą", "staff-mobility"),
+    (
+        "pl",
+        "ile maksymalnie miesięcy mogę być na Erasmusie na jednym stopniu",
+        "mobility-duration-cap",
+    ),
+    ("pl", "stypedium erasmsus ile wynosi", "student-grant-amount"),
+]
+
+
+@pytest.fixture(scope="module")
+def matcher(assistant: Assistant) -> Matcher:
+    return assistant.matcher
+
+
+@pytest.mark.parametrize(("lang", "question", "expected"), CASES)
+def test_question_ranks_the_right_entry_first(
+    matcher: Matcher, lang: str, question: str, expected: str
+) -> None:
+    """Everyday phrasings (typos, no diacritics, acronyms) put the right entry first."""
+    ranking = matcher.rank(question)
+    assert ranking.best is not None
+    assert ranking.best.entry_id == expected, ranking.matches
+
+
+def test_fold_removes_polish_letters_and_punctuation() -> None:
+    """Polish letters typed or not, and punctuation, normalise to the same text."""
+    assert fold("Źródła, ŁÓDŹ? Żółć!") == fold("zrodla lodz zolc") == "zrodla lodz zolc"
+
+
+def test_stemming_joins_polish_inflections() -> None:
+    """Inflected Polish forms of one word share a stem."""
+    assert stem(fold("stypendium")) == stem(fold("stypendia")) == stem(fold("stypendiów"))
+    assert stem("partnerstwa") == stem("partnerstwo") == stem("partnerstwie")
+
+
+def test_synonyms_and_acronyms_match_each_other(matcher: Matcher) -> None:
+    """An acronym and its full name normalise to the same token."""
+    assert matcher.normalise("KA220") == matcher.normalise("cooperation partnership")
+    assert matcher.normalise("partnerstwo współpracy") == matcher.normalise("ka220")
+    assert matcher.normalise("Blended Intensive Programme") == matcher.normalise("BIP")
+
+
+def test_off_topic_questions_are_never_answered(matcher: Matcher) -> None:
+    """Questions about something else get no confident answer; nonsense gets "I don't know"."""
+    for question in (
+        "what time does the supermarket close",
+        "jak ugotować pierogi",
+        "who won the football match",
+        "recipe for a cheesecake",
+    ):
+        assert matcher.rank(question).outcome != "answer", question
+    for question in ("🙂🙂🙂", "asdfgh qwerty", "jak ugotować pierogi"):
+        assert matcher.rank(question).outcome == "none", question
+
+
+def test_clear_questions_are_answered_not_suggested(matcher: Matcher) -> None:
+    """A clear question gets a confident answer rather than a "did you mean" list."""
+    assert matcher.rank("What is the Erasmus Charter for Higher Education (ECHE)?").outcome == (
+        "answer"
+    )
+    assert matcher.rank("co to jest OLS online language support").outcome == "answer"
