@@ -19,6 +19,7 @@ from typing import Any
 
 from telegram import Bot
 from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
 
 from bench.common import load_kb, sniffio_missing, sniffio_stub
 from bench.report import peak_rss_mb, section, table
@@ -108,7 +109,8 @@ async def _measure(kb: KnowledgeBase, directory: Path) -> list[list[object]]:
     rows: list[list[object]] = []
     try:
         await _add_subscribers(storage)
-        bot = Bot(TOKEN, base_url=api.base_url)
+        # The same connection pool as the running bot (ApplicationBuilder's default, 256).
+        bot = Bot(TOKEN, base_url=api.base_url, request=HTTPXRequest(connection_pool_size=256))
         async with bot:
             before = peak_rss_mb()
             result = await _drain(storage, _html_sender(bot, []), "bench:http", everyone, texts)

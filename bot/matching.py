@@ -11,6 +11,7 @@ stemming, synonyms to one canonical word), then two scores are combined:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -258,6 +259,7 @@ def fold(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(token: str) -> str:
     """A light stemmer good enough for matching both English and Polish inflection."""
     if len(token) <= 4 or any(ch.isdigit() for ch in token):
@@ -346,12 +348,18 @@ class Matcher:
                 if tokens:
                     phrasings.append(" ".join(tokens))
                     owners.append(index)
+            # Words of the answer are known vocabulary (a question using them is on topic)
+            # even when, as tuned now, they add nothing to the score (ANSWER_WEIGHT = 0).
             for answer in entry.answer.values():
                 for token in set(self.normalise.tokens(_strip_tags(answer))):
                     bag[token] += ANSWER_WEIGHT
             bags.append(bag)
-        self._phrasings = phrasings
-        self._owners = np.asarray(owners, dtype=np.int64)
+        # token_sort_ratio == ratio of the sorted words: sort once here, not on every question.
+        self._phrasings = [" ".join(sorted(p.split())) for p in phrasings]
+        owner_array = np.asarray(owners, dtype=np.int64)
+        # Phrasings are stored entry by entry: each entry's best is one reduceat slice.
+        self._starts = np.flatnonzero(np.r_[True, owner_array[1:] != owner_array[:-1]])
+        self._start_owner = owner_array[self._starts] if len(owner_array) else owner_array
         count = max(len(bags), 1)
         document_frequency: dict[str, int] = defaultdict(int)
         for bag in bags:
@@ -400,17 +408,17 @@ class Matcher:
             ceiling += idf * self._saturation
             found = self._postings.get(token)
             if found is not None:
-                np.add.at(lexical, found[0], idf * found[1])
+                lexical += np.bincount(found[0], weights=idf * found[1], minlength=count)
         lexical = 100.0 * lexical / ceiling
         similarity = process.cdist(
-            [" ".join(tokens)],
+            [" ".join(sorted(tokens))],
             self._phrasings,
-            scorer=fuzz.token_sort_ratio,
+            scorer=fuzz.ratio,
             dtype=np.uint8,
             workers=1,
-        )[0].astype(np.float64)
+        )[0]
         fuzzy = np.zeros(count)
-        np.maximum.at(fuzzy, self._owners, similarity)
+        fuzzy[self._start_owner] = np.maximum.reduceat(similarity, self._starts)
         return LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * fuzzy
 
     def rank(self, question: str, limit: int = 3) -> Ranking:

@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 
 Path_ = tuple[str | int, ...]
+# libyaml's parser when PyYAML was built with it: the same nodes and line marks, ~15x faster.
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,15 @@ def read_yaml(path: Path, shown_as: str) -> tuple[Document | None, list[Problem]
     except OSError as exc:
         return None, [Problem(shown_as, 1, f"cannot read the file: {exc.strerror}")]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_COMPOSER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         what = exc.problem or str(exc)
+        lines = text.splitlines()
+        source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+        if "\t" in source_line[: len(source_line) - len(source_line.lstrip())]:
+            what = "a tab character in the indentation"
         return None, [Problem(shown_as, line, f"YAML syntax: {what}", _syntax_hint(what))]
     except yaml.YAMLError as exc:
         return None, [Problem(shown_as, 1, f"YAML syntax: {exc}")]
