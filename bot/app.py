@@ -16,6 +16,7 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -73,6 +74,9 @@ def build_application(
     app.bot_data["settings"] = settings
     app.bot_data["watch_knowledge"] = watch_knowledge
 
+    # Timing and one log line per update, around everything else.
+    app.add_handler(TypeHandler(Update, handlers.mark_start), group=-1)
+    app.add_handler(TypeHandler(Update, handlers.log_done), group=99)
     # Commands everyone can use.
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("help", handlers.help_command))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -196,12 +197,8 @@ async def question(update: Update, context: Context) -> None:
     )
     if reply.kind in ("none", "suggest"):
         user_data["last_question"] = message.text[:1000]
-    logger.info(
-        "update=%s answered kind=%s entry=%s score=%.1f",
-        update.update_id,
-        reply.kind,
-        reply.entry_id,
-        score,
+    context.bot_data.setdefault("outcome", {})[update.update_id] = (
+        f"lang={reply.lang} outcome={reply.kind} entry={reply.entry_id} score={score:.1f}"
     )
     await send(update, reply)
 
@@ -305,6 +302,30 @@ async def staff_reply(update: Update, context: Context) -> None:
         chat_id, t("staff_reply", lang, text=html.escape(message.text)), parse_mode=ParseMode.HTML
     )
     await message.reply_text("✅ Delivered.")
+
+
+# -- logging -------------------------------------------------------------------------------------
+
+
+async def mark_start(update: Update, context: Context) -> None:
+    """First in every update (group -1): remember when handling began."""
+    context.bot_data.setdefault("started", {})[update.update_id] = time.perf_counter()
+
+
+async def log_done(update: Update, context: Context) -> None:
+    """Last in every update: one log line with the update id, what it was and how long it took.
+
+    Message text is never logged (privacy); at DEBUG level the length is.
+    """
+    started = context.bot_data.get("started", {}).pop(update.update_id, None)
+    took = (time.perf_counter() - started) * 1000 if started else -1.0
+    if update.callback_query:
+        what = f"button={(update.callback_query.data or '').split(':', 1)[0]}"
+    elif update.effective_message and (update.effective_message.text or "").startswith("/"):
+        what = f"command={(update.effective_message.text or '').split()[0][:32]}"
+    else:
+        what = "message " + context.bot_data.get("outcome", {}).pop(update.update_id, "")
+    logger.info("update=%s %s ms=%.1f", update.update_id, what.strip(), took)
 
 
 # -- errors --------------------------------------------------------------------------------------

@@ -230,3 +230,56 @@ def test_shipped_events_file_is_marked_or_real() -> None:
     assert kb is not None
     for item in kb.events:
         assert item.example or item.registration_url, item.id
+
+
+async def test_new_event_in_the_file_reaches_subscribers_once(
+    settings, api: FakeBotApi, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A real event added to events.yaml while the bot runs is announced once per subscriber,
+    in their language, by the running bot's JobQueue job and outbox."""
+    import shutil
+    from dataclasses import replace as with_settings
+
+    from tests.conftest import start_app, stop_app
+
+    directory = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, directory)
+    running = await start_app(
+        with_settings(settings, knowledge_dir=directory), api, watch_knowledge=True
+    )
+    try:
+        await running.send("/subscribe", user_id=501)
+        await running.send("/language pl", user_id=502)
+        await running.send("/subscribe", user_id=502)
+        start = (datetime.now(WARSAW) + timedelta(days=20)).strftime("%Y-%m-%d 10:00")
+        end = (datetime.now(WARSAW) + timedelta(days=20)).strftime("%Y-%m-%d 12:00")
+        events = directory / "events.yaml"
+        events.write_text(
+            events.read_text(encoding="utf-8")
+            + f"""
+  - id: real-open-day
+    title: {{en: InnHUB Open Day, pl: Dzień Otwarty InnHUB}}
+    description: {{en: Meet the team., pl: Poznaj zespół.}}
+    start: "{start}"
+    end: "{end}"
+    registration_url: https://example.org/register
+    topics: [ka2]
+""",
+            encoding="utf-8",
+        )
+        runtime = running.app.bot_data["runtime"]
+        for _ in range(50):  # the file watcher picks the edit up within a second
+            if any(e.id == "real-open-day" for e in runtime.kb.events):
+                break
+            await asyncio.sleep(0.05)
+        job = running.app.job_queue.get_jobs_by_name("plan-announcements")[0]
+        await job.run(running.app)
+        await job.run(running.app)  # planning again queues nothing new
+        english = await api.wait_for("sendMessage", chat_id=501, count=2)
+        polish = await api.wait_for("sendMessage", chat_id=502, count=3)
+        assert "InnHUB Open Day" in english[-1].params["text"]
+        assert "Dzień Otwarty InnHUB" in polish[-1].params["text"]
+        await asyncio.sleep(0.2)
+        assert len([c for c in api.sent(chat_id=501) if "Open Day" in c.params["text"]]) == 1
+    finally:
+        await stop_app(running)
