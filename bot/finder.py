@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import telegram_html
 from bot.assistant import Button, Reply, deadline_text
+from bot.knowledge import closest
 from bot.texts import t
 from bot.yamlsource import Document, Path_, Problem, read_yaml
 
@@ -435,7 +436,7 @@ class _Parser:
             vpath: Path_ = (*path, step_id)
             step = self.steps.get(str(step_id))
             if step is None:
-                close = _closest(str(step_id), self.steps)
+                close = closest(str(step_id), self.steps)
                 hint = (
                     f"did you mean '{close}'?"
                     if close
@@ -449,7 +450,7 @@ class _Parser:
                 option_id = _answer_id(value)
                 if step.option(option_id) is None:
                     known = [o.id for o in step.options]
-                    close = _closest(option_id, known)
+                    close = closest(option_id, known)
                     hint = (
                         f"did you mean '{close}'?" if close else "use one of: " + ", ".join(known)
                     )
@@ -536,7 +537,7 @@ class _Parser:
         )
         entry = c.text(d.get("entry"), (*path, "entry"), "'entry'")
         if entry and self.entries is not None and entry not in self.entries:
-            close = _closest(entry, self.entries)
+            close = closest(entry, self.entries)
             c.error(
                 (*path, "entry"),
                 f"action '{action_id}' links to the entry '{entry}', which does not exist",
@@ -550,7 +551,7 @@ class _Parser:
             and self.deadline_actions is not None
             and deadline.upper() not in self.deadline_actions
         ):
-            close = _closest(deadline.upper(), self.deadline_actions)
+            close = closest(deadline.upper(), self.deadline_actions)
             c.error(
                 (*path, "deadline_action"),
                 f"deadlines.yaml has no action '{deadline}'",
@@ -615,13 +616,6 @@ def _answer_id(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return "" if value is None else str(value).strip()
-
-
-def _closest(word: str, options: Collection[str]) -> str | None:
-    from rapidfuzz import process
-
-    best = process.extractOne(word, list(options), score_cutoff=70)
-    return best[0] if best else None
 
 
 # -- the finder ----------------------------------------------------------------------------------

@@ -149,7 +149,7 @@ class _Checker:
         allowed = set(allowed)
         for key in data:
             if key not in allowed:
-                close = _closest(str(key), allowed)
+                close = closest(str(key), allowed)
                 hint = (
                     f"did you mean '{close}'?"
                     if close
@@ -254,7 +254,8 @@ def _kind(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _closest(word: str, options: Iterable[str]) -> str | None:
+def closest(word: str, options: Iterable[str]) -> str | None:
+    """The option most like ``word`` (for "did you mean ...?" hints), if any is close."""
     from rapidfuzz import process
 
     best = process.extractOne(word, list(options), score_cutoff=70)
@@ -315,7 +316,7 @@ def load(
         required_ids = ()
     for checker, path, source_id, target in related_refs:
         if target not in entries:
-            close = _closest(target, entries)
+            close = closest(target, entries)
             hint = f"did you mean '{close}'?" if close else "remove it or add that entry"
             checker.error(
                 path, f"entry '{source_id}' is related to '{target}', which does not exist", hint
