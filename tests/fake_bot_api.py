@@ -36,7 +36,10 @@ class FakeBotApi:
 
     def __init__(self, latency: float = 0.0) -> None:
         self.calls: list[Call] = []
-        self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        # Like Telegram: an update stays until a getUpdates with a higher offset confirms it,
+        # so a poll from a killed process cannot swallow it.
+        self.updates: list[dict[str, Any]] = []
+        self._new_update = asyncio.Event()
         self.blocked: set[int] = set()
         self.flood: dict[int, float] = {}  # chat id -> retry_after to answer once
         self.fail_times: dict[int, int] = defaultdict(int)  # chat id -> 500s left to answer
@@ -107,7 +110,7 @@ class FakeBotApi:
                 "chat": {"id": chat_id or user_id, "type": "private"},
                 "text": "…",
             }
-        self.updates.put_nowait(update)
+        self._queue(update)
         return update
 
     def message(
@@ -155,7 +158,11 @@ class FakeBotApi:
         }
 
     def push_callback(self, data: str, user_id: int = 111) -> None:
-        self.updates.put_nowait(self.callback(data, user_id))
+        self._queue(self.callback(data, user_id))
+
+    def _queue(self, update: dict[str, Any]) -> None:
+        self.updates.append(update)
+        self._new_update.set()
 
     # -- HTTP ------------------------------------------------------------------------------------
 
@@ -240,15 +247,13 @@ class FakeBotApi:
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         timeout = float(params.get("timeout", 0) or 0)
         offset = int(params.get("offset", 0) or 0)
-        updates: list[dict[str, Any]] = []
-        try:
-            first = await asyncio.wait_for(self.updates.get(), max(timeout, 0.01))
-            updates.append(first)
-        except TimeoutError:
-            return []
-        while not self.updates.empty():
-            updates.append(self.updates.get_nowait())
-        return [u for u in updates if u["update_id"] >= offset]
+        if offset:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        if not self.updates:
+            self._new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), max(timeout, 0.01))
+        return [u for u in self.updates if u["update_id"] >= offset]
 
     def _result(self, method: str, params: dict[str, Any], chat_id: int) -> Any:
         if method == "getMe":

@@ -1,0 +1,66 @@
+"""The bot as a real process: long polling a local Bot API, SIGTERM, restart with its data."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+from tests.fake_bot_api import TOKEN, FakeBotApi
+
+
+async def start_bot(api: FakeBotApi, db: Path) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        BOT_DB=str(db),
+        PYTHONPATH=str(ROOT),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    await api.wait_for("getMe", within=20)
+    return process
+
+
+async def test_sigterm_stops_cleanly_and_a_restart_keeps_the_data(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """The bot answers over long polling, stops cleanly on SIGTERM, and after a restart still
+    knows the user's language choice and answers again."""
+    db = tmp_path / "bot.sqlite3"
+    process = await start_bot(api, db)
+    api.push_message("/language pl", user_id=7)
+    api.push_message("co to jest ECHE", user_id=7)
+    replies = await api.wait_for("sendMessage", count=2, chat_id=7, within=20)
+    assert "Źródła" in replies[-1].params["text"]
+
+    process.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    assert b"stopped cleanly" in stderr
+    assert b"Traceback" not in stderr
+    with sqlite3.connect(db) as connection:
+        assert connection.execute(
+            "SELECT lang, lang_pinned FROM users WHERE user_id=7"
+        ).fetchone() == ("pl", 1)
+
+    process = await start_bot(api, db)
+    try:
+        api.push_message("what is the Erasmus Charter for Higher Education", user_id=7)
+        replies = await api.wait_for("sendMessage", count=3, chat_id=7, within=20)
+        assert "Źródła" in replies[-1].params["text"], "the pinned language survived the restart"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 20)
