@@ -41,6 +41,14 @@ class TerminalChat:
                 self.pinned = True
                 return self.show(Reply(t("language_set", self.lang), lang=self.lang))
             return "Type /language en or /language pl."
+        if command == "/events":
+            from datetime import datetime
+
+            from bot.announcements import events_reply
+
+            return self.show(events_reply(self.assistant.kb, lang, datetime.now().astimezone()))
+        if command in ("/subscribe", "/unsubscribe", "/subscriptions"):
+            return "Announcements go out in Telegram; there is nothing to subscribe to here."
         if command == "/finder":
             try:
                 self.finder = TerminalFinder(Finder.from_kb(self.assistant.kb))
@@ -70,6 +78,12 @@ class TerminalChat:
             return self.show(self.assistant.group_reply(value, lang))
         if action == "topics":
             return self.show(self.assistant.topics_reply(lang))
+        if kind == "ev":
+            from bot.announcements import event_text
+
+            event = next((e for e in self.assistant.kb.events if e.id == value), None)
+            if event is not None:
+                return self.show(Reply(event_text(event, lang), lang=lang))
         if kind == "fb":
             return self.show(Reply(t("thanks_feedback", lang), lang=lang))
         return self.handle("/" + action)
