@@ -283,3 +283,29 @@ async def test_new_event_in_the_file_reaches_subscribers_once(
         assert len([c for c in api.sent(chat_id=501) if "Open Day" in c.params["text"]]) == 1
     finally:
         await stop_app(running)
+
+
+async def test_admin_announcement_preview_confirm_and_count(bot: Running) -> None:
+    """/announce shows a preview, sends only after confirm, and reports how many received it."""
+    from tests.conftest import ADMIN_ID
+
+    for user in (301, 302, 303):
+        await bot.send("/subscribe", user_id=user)
+    bot.api.blocked.add(303)
+    await bot.send("/announce Info session on Friday at 10:00", user_id=ADMIN_ID)
+    preview = bot.api.sent(chat_id=ADMIN_ID)[-1].params
+    assert "Preview" in preview["text"] and "3 subscriber" in preview["reply_markup"]
+    assert len(bot.api.sent(chat_id=301)) == 1, "only the /subscribe reply before confirming"
+    token = preview["reply_markup"].split("ann:send:")[1].split('"')[0]
+    await bot.press(f"ann:send:{token}", user_id=ADMIN_ID)
+    await bot.api.wait_for("sendMessage", chat_id=301, count=2)
+    await bot.api.wait_for("sendMessage", chat_id=302, count=2)
+    report = ""
+    for _ in range(100):
+        report = bot.api.sent(chat_id=ADMIN_ID)[-1].params["text"]
+        if "delivered to" in report:
+            break
+        await asyncio.sleep(0.05)
+    assert "delivered to 2 subscriber(s); 1 had blocked the bot" in report
+    await bot.send("/announce hello", user_id=301)
+    assert "don't know that command" in bot.last_text(301)
