@@ -29,6 +29,7 @@ from bot.assistant import Button, Reply
 from bot.knowledge import Deadline, Event, KnowledgeBase
 from bot.storage import Delivery, Storage
 from bot.telegram_html import escape
+from bot.texts import t
 
 logger = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -120,8 +121,7 @@ def deadline_reminder_text(deadline: Deadline, days: int, lang: str) -> str:
     title = escape(deadline.title.get(lang) or deadline.title["en"])
     return (
         f"{w(lang, 'deadline_remind', days=days)}\n<b>{title}</b>"
-        f"{f' — runda {deadline.round}' if deadline.round and lang == 'pl' else ''}"
-        f"{f' — round {deadline.round}' if deadline.round and lang != 'pl' else ''}\n"
+        f"{t('deadline_round', lang, round=deadline.round) if deadline.round else ''}\n"
         f"{deadline.due:%Y-%m-%d %H:%M} ({w(lang, 'brussels')}), {deadline.call_year}\n"
         f'<a href="{html.escape(deadline.source)}">{html.escape(deadline.source)}</a>'
     )

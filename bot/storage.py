@@ -6,7 +6,6 @@ Schema changes are numbered migrations applied in order at start-up; the version
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -387,7 +386,3 @@ class Storage:
         ) as cur:
             row = await cur.fetchone()
         return int(row["chat_id"]) if row else None
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -90,26 +90,12 @@ class FakeBotApi:
                 await asyncio.wait_for(self.new_call.wait(), remaining)
         return self.sent(method, chat_id)
 
-    def push_message(
-        self,
-        text: str,
-        user_id: int = 111,
-        first_name: str = "Ala",
-        chat_id: int | None = None,
-        language_code: str = "en",
-        reply_to: int | None = None,
-    ) -> dict[str, Any]:
+    def push_message(self, text: str, user_id: int = 111, **fields: Any) -> dict[str, Any]:
+        """Queue a message update for getUpdates (fields as for ``message``)."""
         update = {
             "update_id": next(self._update_ids),
-            "message": self.message(text, user_id, first_name, chat_id, language_code),
+            "message": self.message(text, user_id, **fields),
         }
-        if reply_to is not None:
-            update["message"]["reply_to_message"] = {
-                "message_id": reply_to,
-                "date": int(time.time()),
-                "chat": {"id": chat_id or user_id, "type": "private"},
-                "text": "…",
-            }
         self._queue(update)
         return update
 

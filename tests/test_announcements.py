@@ -309,3 +309,13 @@ async def test_admin_announcement_preview_confirm_and_count(bot: Running) -> Non
     assert "delivered to 2 subscriber(s); 1 had blocked the bot" in report
     await bot.send("/announce hello", user_id=301)
     assert "don't know that command" in bot.last_text(301)
+
+
+def test_deadline_reminders_come_from_the_deadline_data() -> None:
+    """A deadline 6 days away is reminded once to "deadlines" subscribers, in both languages."""
+    kb = kb_with(())
+    first = kb.deadlines[0]
+    (item,) = plan(kb, first.due - timedelta(days=6), (7, 1))
+    assert item.key == "deadline:KA210:2026:1:remind:7" and item.topics == ("deadlines",)
+    assert "2026-03-05 12:00" in item.text_en and "round 1" in item.text_en
+    assert "runda 1" in item.text_pl and "czasu brukselskiego" in item.text_pl
