@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -194,6 +195,8 @@ def run_bot(settings: Settings) -> int:
             listen="0.0.0.0",
             port=settings.webhook_port,
             webhook_url=settings.webhook_url,
+            # Serve on the same path Telegram is told to post to.
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
             # Telegram echoes this header back, so forged updates from others are refused.
             secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,

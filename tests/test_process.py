@@ -64,3 +64,66 @@ async def test_sigterm_stops_cleanly_and_a_restart_keeps_the_data(
     finally:
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.communicate(), 20)
+
+
+async def test_webhook_mode_accepts_only_updates_with_the_secret(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """With BOT_WEBHOOK_URL the bot registers the webhook, answers updates posted to it, and
+    refuses posts without the secret token."""
+    import json
+    import socket
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        BOT_DB=str(tmp_path / "bot.sqlite3"),
+        BOT_WEBHOOK_URL="https://bot.example.org/hook",
+        BOT_WEBHOOK_PORT=str(port),
+        BOT_WEBHOOK_SECRET="s3cret-token",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        (registered,) = await api.wait_for("setWebhook", within=20)
+        assert registered.params["url"] == "https://bot.example.org/hook"
+        assert registered.params["secret_token"] == "s3cret-token"
+
+        def post(secret: str | None) -> int:
+            body = json.dumps({"update_id": 5, "message": api.message("what is ECHE", 9)})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/hook",
+                data=body.encode(),
+                method="POST",
+                headers={
+                    "Content-Type": "application/json",
+                    **({"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}),
+                },
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    return int(response.status)
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert await asyncio.to_thread(post, "wrong") == 403
+        assert await asyncio.to_thread(post, "s3cret-token") == 200
+        (reply,) = await api.wait_for("sendMessage", chat_id=9, within=10)
+        assert "ECHE" in reply.params["text"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0, stderr.decode()[-2000:]
