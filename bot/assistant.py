@@ -292,7 +292,12 @@ class Assistant:
 
 
 def _year_line(entry: Entry, lang: str) -> str:
-    key = "holds_for_programme" if "-" in entry.call_year else "holds_for"
+    if entry.call_year == "2021-2027":
+        key = "holds_for_programme"
+    elif "-" in entry.call_year:
+        key = "holds_for_calls"
+    else:
+        key = "holds_for"
     return t(key, lang, year=entry.call_year, verified=entry.verified.isoformat())
 
 

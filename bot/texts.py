@@ -77,6 +77,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Holds for the {year} call · verified {verified}",
         "pl": "Dotyczy naboru {year} · sprawdzono {verified}",
     },
+    "holds_for_calls": {
+        "en": "Holds for the {year} calls · verified {verified}",
+        "pl": "Dotyczy naborów {year} · sprawdzono {verified}",
+    },
     "holds_for_programme": {
         "en": "Holds for the {year} programme · verified {verified}",
         "pl": "Dotyczy programu {year} · sprawdzono {verified}",

@@ -107,3 +107,14 @@ def test_every_button_fits_telegram_callback_data(assistant: Assistant) -> None:
         for row in reply.buttons:
             for button in row:
                 assert len(button.action.encode("utf-8")) <= 64, button.action
+
+
+def test_answers_say_which_call_year_they_hold_for(assistant: Assistant) -> None:
+    """Every answer ends with the call year (or the programme period) and the verified date."""
+    for entry in assistant.kb.entries.values():
+        text = assistant.entry_reply(entry.id, "en").text
+        assert f"verified {entry.verified.isoformat()}" in text
+        if entry.call_year == "2021-2027":
+            assert "the 2021-2027 programme" in text
+        else:
+            assert f"the {entry.call_year} call" in text, entry.id
