@@ -18,7 +18,7 @@ from bot import language
 from bot.knowledge import Deadline, Entry, KnowledgeBase
 from bot.matching import Match, Matcher, Ranking, fold
 from bot.telegram_html import MAX_MESSAGE_LENGTH, escape
-from bot.texts import t
+from bot.texts import holds_for, t
 
 MAX_QUESTION = 1000
 ReplyKind = Literal["answer", "suggest", "none", "deadline", "info"]
@@ -291,16 +291,6 @@ class Assistant:
         return Reply(text, rows, "deadline", lang, "deadlines")
 
 
-def _year_line(entry: Entry, lang: str) -> str:
-    if entry.call_year == "2021-2027":
-        key = "holds_for_programme"
-    elif "-" in entry.call_year:
-        key = "holds_for_calls"
-    else:
-        key = "holds_for"
-    return t(key, lang, year=entry.call_year, verified=entry.verified.isoformat())
-
-
 def render_entry(entry: Entry, lang: str) -> str:
     """The answer in ``lang`` (or English with a note), then sources, call year and date."""
     body = entry.answer.get(lang)
@@ -315,7 +305,7 @@ def render_entry(entry: Entry, lang: str) -> str:
     )
     text = (
         f"{note}{body.strip()}\n\n<b>{t('sources', lang)}:</b>\n{links}\n"
-        f"<i>{_year_line(entry, lang)}</i>"
+        f"<i>{holds_for(entry.call_year, entry.verified, lang)}</i>"
     )
     return text[:MAX_MESSAGE_LENGTH]
 

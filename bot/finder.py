@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from bot import telegram_html
 from bot.assistant import Button, Reply, deadline_text
 from bot.knowledge import closest
-from bot.texts import t
+from bot.texts import holds_for, t
 from bot.yamlsource import Document, Path_, Problem, read_yaml
 
 if TYPE_CHECKING:
@@ -40,43 +40,6 @@ _STEP_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _ACTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _YEAR = re.compile(r"^(20\d\d)(?:-(20\d\d))?$")
-
-# The finder's own words (not Erasmus+ facts, which live in finder.yaml).
-_WORDS: dict[str, dict[str, str]] = {
-    "eligible": {"en": "✅ Eligible", "pl": "✅ Możesz skorzystać"},
-    "not_eligible": {"en": "❌ Not eligible", "pl": "❌ Nie możesz skorzystać"},
-    "your_answers": {"en": "Your answers", "pl": "Twoje odpowiedzi"},
-    "source": {"en": "source", "pl": "źródło"},
-    "question": {"en": "Question {n}", "pl": "Pytanie {n}"},
-    "holds_for": {
-        "en": "Rules of the {year} call · verified {verified}",
-        "pl": "Zasady naboru {year} · sprawdzono {verified}",
-    },
-    "holds_for_programme": {
-        "en": "Rules of the {year} programme · verified {verified}",
-        "pl": "Zasady programu {year} · sprawdzono {verified}",
-    },
-    "restart": {"en": "🔄 Start again", "pl": "🔄 Od nowa"},
-    "cancelled": {
-        "en": "Finder closed. Type /finder to start again.",
-        "pl": "Zamknięto. Wpisz /finder, aby zacząć od nowa.",
-    },
-    "unavailable": {
-        "en": "The finder is not available right now; please use /topics or /contact.",
-        "pl": "Wyszukiwarka jest teraz niedostępna; skorzystaj z /topics lub /contact.",
-    },
-}
-
-
-def _w(key: str, lang: str, **values: object) -> str:
-    variants = _WORDS[key]
-    text = variants.get(lang) or variants["en"]
-    return text.format(**values) if values else text
-
-
-def _holds_for(year: str, verified: date, lang: str) -> str:
-    key = "holds_for_programme" if "-" in year else "holds_for"
-    return _w(key, lang, year=year, verified=verified.isoformat())
 
 
 def _in(texts: Mapping[str, str], lang: str) -> str:
@@ -721,7 +684,7 @@ class Finder:
     def step_reply(self, step: Step, answers: Mapping[str, str], lang: str) -> Reply:
         number = len(answers) + 1
         question = html.escape(_in(step.question, lang))
-        text = f"<i>{_w('question', lang, n=number)}</i>\n<b>{question}</b>"
+        text = f"<i>{t('finder_question', lang, n=number)}</i>\n<b>{question}</b>"
         if not answers:
             text = f"{_in(self.data.intro, lang)}\n\n{text}"
         rows: list[tuple[Button, ...]] = [
@@ -740,7 +703,9 @@ class Finder:
                 linked.append(entry)
                 title = _in(self.entries[entry].title, lang)
                 rows.append((Button("➡ " + title, f"e:{entry}"),))
-        rows.append((Button(t("back", lang), "f:back"), Button(_w("restart", lang), "f:restart")))
+        rows.append(
+            (Button(t("back", lang), "f:back"), Button(t("finder_restart", lang), "f:restart"))
+        )
         # The fullest text that fits one Telegram message: drop deadline details, then notes.
         for detail in (2, 1, 0):
             text = self._result_text(answers, verdicts, lang, detail)
@@ -756,14 +721,14 @@ class Finder:
             option = step.option(answers.get(step.id, ""))
             if option is not None:
                 chosen.append(html.escape(_in(option.label, lang)))
-        parts = [f"🧭 <b>{_w('your_answers', lang)}:</b> " + " · ".join(chosen)]
+        parts = [f"🧭 <b>{t('finder_your_answers', lang)}:</b> " + " · ".join(chosen)]
         if not verdicts:
             parts.append(_in(self.data.no_match, lang))
         for verdict in verdicts:
             parts.append(self._verdict_text(verdict, lang, detail))
         parts.append(
             f"<i>{_in(self.data.disclaimer, lang)}</i>\n<i>"
-            + _holds_for(self.data.call_year, self.data.verified, lang)
+            + holds_for(self.data.call_year, self.data.verified, lang, "finder_")
             + "</i>"
         )
         return "\n\n".join(parts)
@@ -771,11 +736,11 @@ class Finder:
     def _verdict_text(self, verdict: Verdict, lang: str, detail: int) -> str:
         action = verdict.action
         head = (
-            f"{_w('eligible' if verdict.eligible else 'not_eligible', lang)}: "
+            f"{t('finder_eligible' if verdict.eligible else 'finder_not_eligible', lang)}: "
             f"<b>{html.escape(_in(action.title, lang))}</b>"
         )
-        link = f'<a href="{html.escape(verdict.source)}">{_w("source", lang)}</a> · '
-        link += _holds_for(action.call_year, action.verified, lang)
+        link = f'<a href="{html.escape(verdict.source)}">{t("finder_source", lang)}</a> · '
+        link += holds_for(action.call_year, action.verified, lang, "finder_")
         if not verdict.eligible:
             reason = html.escape(_in(verdict.reason or {}, lang))
             return f"{head}\n{reason}\n<i>{link}</i>"
@@ -875,7 +840,7 @@ async def finder_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     lang = await user_lang(update, context)
     finder = _finder(context)
     if finder is None or update.effective_user is None:
-        await send(update, Reply(_w("unavailable", lang), lang=lang))
+        await send(update, Reply(t("finder_unavailable", lang), lang=lang))
         return
     await _save_state(context, update.effective_user.id, {})
     await send(update, finder.reply({}, lang))
@@ -895,12 +860,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: st
     finder = _finder(context)
     if finder is None:
         await query.answer()
-        await send(update, Reply(_w("unavailable", lang), lang=lang), edit=True)
+        await send(update, Reply(t("finder_unavailable", lang), lang=lang), edit=True)
         return True
     if data == "f:cancel":
         await query.answer()
         await _clear_state(context, user_id)
-        await send(update, Reply(_w("cancelled", lang), lang=lang), edit=True)
+        await send(update, Reply(t("finder_cancelled", lang), lang=lang), edit=True)
         return True
     if data in ("finder", "f:restart"):
         answers: Answers | None = {}
@@ -942,7 +907,7 @@ class TerminalFinder:
             return None
         if action == "f:cancel":
             self.answers = {}
-            return Reply(_w("cancelled", lang), lang=lang)
+            return Reply(t("finder_cancelled", lang), lang=lang)
         if action == "f:back":
             self.answers = Finder.back(self.answers)
         else:

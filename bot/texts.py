@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 TEXTS: dict[str, dict[str, str]] = {
     "start": {
         "en": "👋 Hello! I answer questions about <b>Erasmus+</b> funding — studying or training "
@@ -73,7 +75,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "pl": "ℹ️ Ta odpowiedź nie jest jeszcze dostępna po polsku; oto wersja angielska.",
     },
     "sources": {"en": "Sources", "pl": "Źródła"},
-    "holds_for": {
+    "holds_for_call": {
         "en": "Holds for the {year} call · verified {verified}",
         "pl": "Dotyczy naboru {year} · sprawdzono {verified}",
     },
@@ -185,6 +187,33 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "🗑 Done: everything stored about you has been deleted.",
         "pl": "🗑 Gotowe: wszystkie dane o Tobie zostały usunięte.",
     },
+    # The finder's own words (its rules live in knowledge/finder.yaml).
+    "finder_eligible": {"en": "✅ Eligible", "pl": "✅ Możesz skorzystać"},
+    "finder_not_eligible": {"en": "❌ Not eligible", "pl": "❌ Nie możesz skorzystać"},
+    "finder_your_answers": {"en": "Your answers", "pl": "Twoje odpowiedzi"},
+    "finder_source": {"en": "source", "pl": "źródło"},
+    "finder_question": {"en": "Question {n}", "pl": "Pytanie {n}"},
+    "finder_holds_for_call": {
+        "en": "Rules of the {year} call · verified {verified}",
+        "pl": "Zasady naboru {year} · sprawdzono {verified}",
+    },
+    "finder_holds_for_calls": {
+        "en": "Rules of the {year} calls · verified {verified}",
+        "pl": "Zasady naborów {year} · sprawdzono {verified}",
+    },
+    "finder_holds_for_programme": {
+        "en": "Rules of the {year} programme · verified {verified}",
+        "pl": "Zasady programu {year} · sprawdzono {verified}",
+    },
+    "finder_restart": {"en": "🔄 Start again", "pl": "🔄 Od nowa"},
+    "finder_cancelled": {
+        "en": "Finder closed. Type /finder to start again.",
+        "pl": "Zamknięto. Wpisz /finder, aby zacząć od nowa.",
+    },
+    "finder_unavailable": {
+        "en": "The finder is not available right now; please use /topics or /contact.",
+        "pl": "Wyszukiwarka jest teraz niedostępna; skorzystaj z /topics lub /contact.",
+    },
 }
 
 
@@ -193,3 +222,14 @@ def t(key: str, lang: str, **values: object) -> str:
     variants = TEXTS[key]
     text = variants.get(lang) or variants["en"]
     return text.format(**values) if values else text
+
+
+def holds_for(call_year: str, verified: date, lang: str, prefix: str = "") -> str:
+    """ "Holds for the 2026 call / the 2023-2024 calls / the 2021-2027 programme · verified"."""
+    if call_year == "2021-2027":
+        kind = "programme"
+    elif "-" in call_year:
+        kind = "calls"
+    else:
+        kind = "call"
+    return t(f"{prefix}holds_for_{kind}", lang, year=call_year, verified=verified.isoformat())
