@@ -35,53 +35,6 @@ logger = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 
 MAX_ATTEMPTS = 5
-_WORDS = {
-    "en": {
-        "new": "🆕 New event",
-        "remind": "⏰ Reminder: in {days} day(s)",
-        "when": "When",
-        "where": "Where",
-        "register": "Register",
-        "online": "Online",
-        "deadline_remind": "⏰ Deadline in {days} day(s)",
-        "example": "(example event)",
-        "none": "No upcoming events right now. /subscribe to hear about new ones.",
-        "upcoming": "📅 <b>Upcoming events</b>",
-        "calendar": "📆 Add to calendar",
-        "subscribed": "🔔 You are subscribed. Topics (tap to change):",
-        "not_subscribed": "You are not subscribed. /subscribe to get announcements.",
-        "unsubscribed": "🔕 Unsubscribed. You will get no more announcements.",
-        "all": "All topics",
-        "done": "✅ Done",
-        "your_topics": "🔔 Your topics: {topics}",
-        "brussels": "Brussels time",
-    },
-    "pl": {
-        "new": "🆕 Nowe wydarzenie",
-        "remind": "⏰ Przypomnienie: za {days} dni",
-        "when": "Kiedy",
-        "where": "Gdzie",
-        "register": "Rejestracja",
-        "online": "Online",
-        "deadline_remind": "⏰ Termin za {days} dni",
-        "example": "(przykładowe wydarzenie)",
-        "none": "Brak nadchodzących wydarzeń. /subscribe, aby dowiedzieć się o nowych.",
-        "upcoming": "📅 <b>Nadchodzące wydarzenia</b>",
-        "calendar": "📆 Dodaj do kalendarza",
-        "subscribed": "🔔 Subskrypcja aktywna. Tematy (dotknij, aby zmienić):",
-        "not_subscribed": "Nie masz subskrypcji. /subscribe, aby otrzymywać powiadomienia.",
-        "unsubscribed": "🔕 Subskrypcja anulowana. Nie będę wysyłać powiadomień.",
-        "all": "Wszystkie tematy",
-        "done": "✅ Gotowe",
-        "your_topics": "🔔 Twoje tematy: {topics}",
-        "brussels": "czasu brukselskiego",
-    },
-}
-
-
-def w(lang: str, key: str, **values: object) -> str:
-    text = _WORDS.get(lang, _WORDS["en"])[key]
-    return text.format(**values) if values else text
 
 
 # -- texts ---------------------------------------------------------------------------------------
@@ -98,21 +51,21 @@ def event_text(event: Event, lang: str, headline: str = "") -> str:
     )
     lines = [f"{headline}\n<b>{title}</b>" if headline else f"<b>{title}</b>"]
     if event.example:
-        lines[0] += f" <i>{w(lang, 'example')}</i>"
-    lines.append(f"🗓 {w(lang, 'when')}: {when} ({start.tzname()})")
+        lines[0] += f" <i>{t('ev_example', lang)}</i>"
+    lines.append(f"🗓 {t('ev_when', lang)}: {when} ({start.tzname()})")
     place = event.place.get(lang) or event.place.get("en")
     if place:
-        lines.append(f"📍 {w(lang, 'where')}: {escape(place)}")
+        lines.append(f"📍 {t('ev_where', lang)}: {escape(place)}")
     if event.online_url:
         lines.append(
-            f'💻 {w(lang, "online")}: <a href="{html.escape(event.online_url)}">'
+            f'💻 {t("ev_online", lang)}: <a href="{html.escape(event.online_url)}">'
             f"{html.escape(event.online_url)}</a>"
         )
     lines.append("")
     lines.append(escape(event.description.get(lang) or event.description["en"]))
     if event.registration_url:
         lines.append(
-            f'\n✍️ <a href="{html.escape(event.registration_url)}">{w(lang, "register")}</a>'
+            f'\n✍️ <a href="{html.escape(event.registration_url)}">{t("ev_register", lang)}</a>'
         )
     return "\n".join(lines)
 
@@ -120,9 +73,9 @@ def event_text(event: Event, lang: str, headline: str = "") -> str:
 def deadline_reminder_text(deadline: Deadline, days: int, lang: str) -> str:
     title = escape(deadline.title.get(lang) or deadline.title["en"])
     return (
-        f"{w(lang, 'deadline_remind', days=days)}\n<b>{title}</b>"
+        f"{t('ev_deadline_remind', lang, days=days)}\n<b>{title}</b>"
         f"{t('deadline_round', lang, round=deadline.round) if deadline.round else ''}\n"
-        f"{deadline.due:%Y-%m-%d %H:%M} ({w(lang, 'brussels')}), {deadline.call_year}\n"
+        f"{deadline.due:%Y-%m-%d %H:%M} ({t('ev_brussels', lang)}), {deadline.call_year}\n"
         f'<a href="{html.escape(deadline.source)}">{html.escape(deadline.source)}</a>'
     )
 
@@ -149,8 +102,8 @@ def plan(kb: KnowledgeBase, now: datetime, reminder_days: tuple[int, ...]) -> li
             Planned(
                 f"event:{event.id}:new",
                 event.topics,
-                event_text(event, "en", w("en", "new")),
-                event_text(event, "pl", w("pl", "new")),
+                event_text(event, "en", t("ev_new", "en")),
+                event_text(event, "pl", t("ev_new", "pl")),
             )
         )
         due = [d for d in days if event.start - timedelta(days=d) <= now]
@@ -160,8 +113,8 @@ def plan(kb: KnowledgeBase, now: datetime, reminder_days: tuple[int, ...]) -> li
                 Planned(
                     f"event:{event.id}:remind:{d}",
                     event.topics,
-                    event_text(event, "en", w("en", "remind", days=d)),
-                    event_text(event, "pl", w("pl", "remind", days=d)),
+                    event_text(event, "en", t("ev_remind", "en", days=d)),
+                    event_text(event, "pl", t("ev_remind", "pl", days=d)),
                 )
             )
     for deadline in kb.deadlines:
@@ -367,8 +320,8 @@ def upcoming(kb: KnowledgeBase, now: datetime) -> list[Event]:
 def events_reply(kb: KnowledgeBase, lang: str, now: datetime) -> Reply:
     items = upcoming(kb, now)
     if not items:
-        return Reply(w(lang, "none"), lang=lang)
-    lines = [w(lang, "upcoming")]
+        return Reply(t("ev_none", lang), lang=lang)
+    lines = [t("ev_upcoming", lang)]
     rows: list[tuple[Button, ...]] = []
     for event in items[:10]:
         title = event.title.get(lang) or event.title["en"]
@@ -376,7 +329,7 @@ def events_reply(kb: KnowledgeBase, lang: str, now: datetime) -> Reply:
         lines.append(f"• {event.start:%Y-%m-%d %H:%M} — {escape(title)}{mark}")
         rows.append((Button(f"{event.start:%d.%m} {title}"[:60], f"ev:{event.id}"),))
     if any(e.example for e in items):
-        lines.append(f"\n* {w(lang, 'example')}")
+        lines.append(f"\n* {t('ev_example', lang)}")
     return Reply("\n".join(lines), tuple(rows), lang=lang)
 
 
@@ -387,8 +340,8 @@ def subscription_reply(kb: KnowledgeBase, chosen: set[str], lang: str) -> Reply:
         rows.append(
             (Button(f"{mark} {title.get(lang) or title.get('en', topic)}", f"sub:t:{topic}"),)
         )
-    rows.append((Button(w(lang, "all"), "sub:all"), Button(w(lang, "done"), "sub:done")))
-    return Reply(w(lang, "subscribed"), tuple(rows), lang=lang)
+    rows.append((Button(t("ev_all", lang), "sub:all"), Button(t("ev_done", lang), "sub:done")))
+    return Reply(t("ev_subscribed", lang), tuple(rows), lang=lang)
 
 
 async def events_command(update: Update, context: Context) -> None:
@@ -423,7 +376,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
     lang = await user_lang(update, context)
     if update.effective_chat:
         await _rt(context).storage.unsubscribe(update.effective_chat.id)
-    await send(update, Reply(w(lang, "unsubscribed"), lang=lang))
+    await send(update, Reply(t("ev_unsubscribed", lang), lang=lang))
 
 
 async def subscriptions(update: Update, context: Context) -> None:
@@ -435,7 +388,7 @@ async def subscriptions(update: Update, context: Context) -> None:
         return
     current = await _rt(context).storage.subscription(update.effective_chat.id)
     if current is None:
-        await send(update, Reply(w(lang, "not_subscribed"), lang=lang))
+        await send(update, Reply(t("ev_not_subscribed", lang), lang=lang))
         return
     await send(update, subscription_reply(_rt(context).kb, current, lang))
 
@@ -459,9 +412,9 @@ async def on_button(update: Update, context: Context, lang: str) -> bool:
         if event is None:
             return False
         await query.answer()
-        rows: list[tuple[Button, ...]] = [(Button(w(lang, "calendar"), f"ics:{event.id}"),)]
+        rows: list[tuple[Button, ...]] = [(Button(t("ev_calendar", lang), f"ics:{event.id}"),)]
         if event.registration_url and event.registration_url.startswith("https://"):
-            rows.append((Button("✍️ " + w(lang, "register"), event.registration_url),))
+            rows.append((Button("✍️ " + t("ev_register", lang), event.registration_url),))
         await send(update, Reply(event_text(event, lang), tuple(rows), lang=lang))
         return True
     if kind == "ics":
@@ -481,11 +434,13 @@ async def on_button(update: Update, context: Context, lang: str) -> bool:
             current = {"all"}
         elif value == "done":
             names = ", ".join(
-                w(lang, "all") if t == "all" else rt.kb.event_topics.get(t, {}).get(lang, t)
-                for t in sorted(current)
+                t("ev_all", lang)
+                if topic == "all"
+                else rt.kb.event_topics.get(topic, {}).get(lang, topic)
+                for topic in sorted(current)
             )
             await send(
-                update, Reply(w(lang, "your_topics", topics=names or "—"), lang=lang), edit=True
+                update, Reply(t("ev_your_topics", lang, topics=names or "—"), lang=lang), edit=True
             )
             return True
         elif value.startswith("t:"):

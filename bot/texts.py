@@ -87,7 +87,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Holds for the {year} programme · verified {verified}",
         "pl": "Dotyczy programu {year} · sprawdzono {verified}",
     },
-    "related": {"en": "Related", "pl": "Zobacz też"},
     "topics": {"en": "📚 Choose a topic group:", "pl": "📚 Wybierz grupę tematów:"},
     "back": {"en": "⬅ Back", "pl": "⬅ Wstecz"},
     "helpful": {"en": "👍 Helpful", "pl": "👍 Pomocne"},
@@ -213,6 +212,79 @@ TEXTS: dict[str, dict[str, str]] = {
     "finder_unavailable": {
         "en": "The finder is not available right now; please use /topics or /contact.",
         "pl": "Wyszukiwarka jest teraz niedostępna; skorzystaj z /topics lub /contact.",
+    },
+    # Events and subscriptions.
+    "ev_new": {
+        "en": "🆕 New event",
+        "pl": "🆕 Nowe wydarzenie",
+    },
+    "ev_remind": {
+        "en": "⏰ Reminder: in {days} day(s)",
+        "pl": "⏰ Przypomnienie: za {days} dni",
+    },
+    "ev_when": {
+        "en": "When",
+        "pl": "Kiedy",
+    },
+    "ev_where": {
+        "en": "Where",
+        "pl": "Gdzie",
+    },
+    "ev_register": {
+        "en": "Register",
+        "pl": "Rejestracja",
+    },
+    "ev_online": {
+        "en": "Online",
+        "pl": "Online",
+    },
+    "ev_deadline_remind": {
+        "en": "⏰ Deadline in {days} day(s)",
+        "pl": "⏰ Termin za {days} dni",
+    },
+    "ev_example": {
+        "en": "(example event)",
+        "pl": "(przykładowe wydarzenie)",
+    },
+    "ev_none": {
+        "en": "No upcoming events right now. /subscribe to hear about new ones.",
+        "pl": "Brak nadchodzących wydarzeń. /subscribe, aby dowiedzieć się o nowych.",
+    },
+    "ev_upcoming": {
+        "en": "📅 <b>Upcoming events</b>",
+        "pl": "📅 <b>Nadchodzące wydarzenia</b>",
+    },
+    "ev_calendar": {
+        "en": "📆 Add to calendar",
+        "pl": "📆 Dodaj do kalendarza",
+    },
+    "ev_subscribed": {
+        "en": "🔔 You are subscribed. Topics (tap to change):",
+        "pl": "🔔 Subskrypcja aktywna. Tematy (dotknij, aby zmienić):",
+    },
+    "ev_not_subscribed": {
+        "en": "You are not subscribed. /subscribe to get announcements.",
+        "pl": "Nie masz subskrypcji. /subscribe, aby otrzymywać powiadomienia.",
+    },
+    "ev_unsubscribed": {
+        "en": "🔕 Unsubscribed. You will get no more announcements.",
+        "pl": "🔕 Subskrypcja anulowana. Nie będę wysyłać powiadomień.",
+    },
+    "ev_all": {
+        "en": "All topics",
+        "pl": "Wszystkie tematy",
+    },
+    "ev_done": {
+        "en": "✅ Done",
+        "pl": "✅ Gotowe",
+    },
+    "ev_your_topics": {
+        "en": "🔔 Your topics: {topics}",
+        "pl": "🔔 Twoje tematy: {topics}",
+    },
+    "ev_brussels": {
+        "en": "Brussels time",
+        "pl": "czasu brukselskiego",
     },
 }
 
