@@ -13,13 +13,15 @@ from tests.conftest import ROOT
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 
-async def start_bot(api: FakeBotApi, db: Path) -> asyncio.subprocess.Process:
+async def start_bot(api: FakeBotApi, db: Path, **settings: str) -> asyncio.subprocess.Process:
+    """`python -m bot` against the fake API, with ``settings`` added to a clean environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
     env.update(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=api.base_url,
         BOT_DB=str(db),
         PYTHONPATH=str(ROOT),
+        **settings,
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -79,23 +81,12 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_BASE_URL=api.base_url,
-        BOT_DB=str(tmp_path / "bot.sqlite3"),
+    process = await start_bot(
+        api,
+        tmp_path / "bot.sqlite3",
         BOT_WEBHOOK_URL="https://bot.example.org/hook",
         BOT_WEBHOOK_PORT=str(port),
         BOT_WEBHOOK_SECRET="s3cret-token",
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
     )
     try:
         (registered,) = await api.wait_for("setWebhook", within=20)
