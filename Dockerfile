@@ -32,7 +32,7 @@ RUN groupadd --system --gid 10001 bot \
 # pyproject's readme, so the build needs it.
 COPY pyproject.toml README.md /tmp/src/
 COPY bot/ /tmp/src/bot/
-RUN pip install --no-cache-dir /tmp/src \
+RUN pip install --no-cache-dir '/tmp/src[semantic]' \
     && rm -rf /tmp/src
 
 WORKDIR /app
@@ -45,8 +45,11 @@ WORKDIR /app
 COPY knowledge/ /app/knowledge/
 RUN python -m bot validate /app/knowledge
 
+# The first start embeds every phrasing once (about 30 s per core) into /data/cache; later starts
+# and reloads read it and embed only what staff changed.
 ENV BOT_DB=/data/bot.sqlite3 \
-    BOT_KNOWLEDGE_DIR=/app/knowledge
+    BOT_KNOWLEDGE_DIR=/app/knowledge \
+    BOT_CACHE_DIR=/data/cache
 
 VOLUME ["/data"]
 

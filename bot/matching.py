@@ -7,11 +7,16 @@ stemming, synonyms to one canonical word), then two scores are combined:
 - fuzzy similarity to the closest phrasing of an entry (rapidfuzz, vectorised with ``cdist``);
 - how much of the question's vocabulary the entry covers, weighted by rarity (IDF), where words the
   knowledge base has never seen weigh heavily — that is what makes off-topic questions abstain.
+
+When an :class:`~bot.semantic.Embedder` is given, a third score joins them: the cosine similarity
+of the question to the closest phrasing in a multilingual sentence-embedding space, which finds
+entries worded differently from the question (and in other languages).
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import unicodedata
@@ -24,14 +29,25 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge import KnowledgeBase
+from bot.semantic import Embedder
 
 Outcome = Literal["answer", "suggest", "none"]
 
-# Tuned with `python -m bot eval` on the dev questions; see README "Accuracy".
-CONFIDENT = 40.0  # answer at or above this score...
-CLEAR_LEAD = 0.9  # ...when the runner-up scores at most 90 % of the best
-UNSURE = 25.0  # below this nothing is close: "I don't know"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    confident: float  # answer at or above this score...
+    clear_lead: float  # ...when the runner-up scores at most this share of the best
+    unsure: float  # below this nothing is close: "I don't know"
+
+
+# Tuned with `python -m bot eval` on the real questions; see README "Accuracy".
+LEXICAL_ONLY = Thresholds(confident=40.0, clear_lead=0.9, unsure=25.0)
+WITH_SEMANTIC = Thresholds(confident=44.0, clear_lead=0.92, unsure=25.0)
 LEXICAL_WEIGHT = 0.7
+SEMANTIC_WEIGHT = 0.4  # share of the embedding score in the final score, when there is one
+SIMILARITY_FLOOR = 0.8  # cosine at or below this is "unrelated" (e5 rarely goes lower)
 ANSWER_WEIGHT = 0.0
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -330,8 +346,10 @@ class Matcher:
     - fuzzy: the closest single phrasing by rapidfuzz's token_sort_ratio (typos, word order).
     """
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, embedder: Embedder | None = None) -> None:
         self.normalise = Normaliser(kb.synonyms)
+        self.embedder = embedder
+        self.thresholds = WITH_SEMANTIC if embedder else LEXICAL_ONLY
         self.entry_ids: list[str] = list(kb.entries)
         phrasings: list[str] = []
         owners: list[int] = []
@@ -384,6 +402,30 @@ class Matcher:
         }
         self._saturation = BM25_K1 + 1
         self._vocabulary = sorted(self._idf)
+        if embedder is not None:
+            self._index_meanings(kb, embedder)
+
+    def _index_meanings(self, kb: KnowledgeBase, embedder: Embedder) -> None:
+        texts: list[str] = []
+        owners: list[int] = []
+        for index, entry in enumerate(kb.entries.values()):
+            mine = [*entry.title.values(), *itertools.chain(*entry.questions.values())]
+            texts.extend(mine)
+            owners.extend([index] * len(mine))
+        self._meanings = embedder.phrasings(texts)
+        owner_array = np.asarray(owners, dtype=np.int64)
+        self._meaning_starts = np.flatnonzero(np.r_[True, owner_array[1:] != owner_array[:-1]])
+        self._meaning_owner = owner_array[self._meaning_starts]
+
+    def semantic_scores(self, question: str) -> np.ndarray:
+        """0–100 per entry: how close the question's meaning is to the entry's closest phrasing."""
+        scores = np.zeros(len(self.entry_ids))
+        if self.embedder is None or not len(self._meanings):
+            return scores
+        similarity = self._meanings @ self.embedder.question(question)
+        best = np.maximum.reduceat(similarity, self._meaning_starts)
+        scores[self._meaning_owner] = best
+        return 100.0 * np.clip((scores - SIMILARITY_FLOOR) / (1 - SIMILARITY_FLOOR), 0.0, 1.0)
 
     def _correct(self, token: str) -> str:
         """Map a misspelt word to the closest word the knowledge base knows."""
@@ -419,7 +461,11 @@ class Matcher:
         )[0]
         fuzzy = np.zeros(count)
         fuzzy[self._start_owner] = np.maximum.reduceat(similarity, self._starts)
-        return LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * fuzzy
+        combined = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * fuzzy
+        if self.embedder is None:
+            return combined
+        semantic = self.semantic_scores(question)
+        return (1 - SEMANTIC_WEIGHT) * combined + SEMANTIC_WEIGHT * semantic
 
     def rank(self, question: str, limit: int = 3) -> Ranking:
         """The best ``limit`` entries and whether to answer, suggest or abstain."""
@@ -428,18 +474,18 @@ class Matcher:
             return Ranking("none", ())
         top = np.argsort(-scores, kind="stable")[:limit]
         matches = tuple(Match(self.entry_ids[i], round(float(scores[i]), 1)) for i in top)
-        return Ranking(decide(matches), matches)
+        return Ranking(decide(matches, self.thresholds), matches)
 
 
 def _strip_tags(text: str) -> str:
     return re.sub(r"<[^>]+>", " ", re.sub(r'href="[^"]*"', "", text))
 
 
-def decide(matches: tuple[Match, ...]) -> Outcome:
+def decide(matches: tuple[Match, ...], limits: Thresholds = LEXICAL_ONLY) -> Outcome:
     """Answer only when the best match is strong and clearly ahead of the next one."""
-    if not matches or matches[0].score < UNSURE:
+    if not matches or matches[0].score < limits.unsure:
         return "none"
     runner_up = matches[1].score if len(matches) > 1 else 0.0
-    if matches[0].score >= CONFIDENT and runner_up <= CLEAR_LEAD * matches[0].score:
+    if matches[0].score >= limits.confident and runner_up <= limits.clear_lead * matches[0].score:
         return "answer"
     return "suggest"

@@ -49,7 +49,9 @@ class Runtime:
                 len(result.errors),
             )
             return False, result.problems, time.perf_counter() - started
-        self.assistant = await asyncio.to_thread(Assistant, result.kb)
+        self.assistant = await asyncio.to_thread(
+            Assistant, result.kb, embedder=self.assistant.embedder
+        )
         self.loaded_at = time.time()
         self.broken = False
         took = time.perf_counter() - started

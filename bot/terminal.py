@@ -8,6 +8,7 @@ from bot.assistant import Assistant, Button, Reply
 from bot.config import Settings
 from bot.finder import Finder, FinderUnavailable, TerminalFinder
 from bot.knowledge import KnowledgeBase
+from bot.semantic import Embedder
 from bot.telegram_html import to_plain
 from bot.texts import t
 
@@ -97,8 +98,8 @@ class TerminalChat:
         return "\n".join(lines)
 
 
-def run_chat(settings: Settings, kb: KnowledgeBase) -> int:
-    chat = TerminalChat(Assistant(kb))
+def run_chat(settings: Settings, kb: KnowledgeBase, embedder: Embedder | None = None) -> int:
+    chat = TerminalChat(Assistant(kb, embedder=embedder))
     interactive = sys.stdin.isatty()
     if interactive:
         print(

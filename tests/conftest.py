@@ -12,10 +12,13 @@ from bot import knowledge
 from bot.app import build_application
 from bot.assistant import Assistant
 from bot.config import Settings, load_settings
+from bot.semantic import Embedder, make_embedder
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
+# Shared by every test and bot process: the phrasings are embedded once per machine, not per test.
+CACHE = ROOT / ".cache"
 ADMIN_ID = 900
 
 
@@ -27,9 +30,22 @@ def kb() -> knowledge.KnowledgeBase:
     return result.kb
 
 
+@pytest.fixture(scope="session", autouse=True)
+def embedder(kb: knowledge.KnowledgeBase) -> Embedder | None:
+    """The sentence-embedding model when installed (CI installs it), as the bot would use it.
+
+    Autouse: the phrasings are embedded (or read from the cache) before any test, so that the
+    bot processes started by tests find a warm cache instead of a 30-second start.
+    """
+    embedder = make_embedder("auto", CACHE)
+    if embedder is not None:
+        Assistant(kb, embedder=embedder)
+    return embedder
+
+
 @pytest.fixture(scope="session")
-def assistant(kb: knowledge.KnowledgeBase) -> Assistant:
-    return Assistant(kb)
+def assistant(kb: knowledge.KnowledgeBase, embedder: Embedder | None) -> Assistant:
+    return Assistant(kb, embedder=embedder)
 
 
 @pytest.fixture
@@ -49,6 +65,7 @@ def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
         "BOT_ADMINS": str(ADMIN_ID),
         "BOT_KNOWLEDGE_DIR": str(KNOWLEDGE),
         "BOT_STAFF_CHAT_ID": "-100500",
+        "BOT_CACHE_DIR": str(CACHE),
     }
     return load_settings(env)
 

