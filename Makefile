@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint eval validate bench clean
+.PHONY: run test lint eval validate bench tune clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,6 +34,10 @@ validate: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+# Search the answer thresholds again (after large knowledge-base changes, or in a fork).
+tune: $(STAMP)
+	$(PY) bench/tune.py $(EVAL_SET)
 
 clean:
 	rm -rf $(VENV)

@@ -439,6 +439,13 @@ class Matcher:
 
     def scores(self, question: str) -> np.ndarray:
         """A 0–100 score for every entry, in the order of ``entry_ids``."""
+        words = self.word_scores(question)
+        if self.embedder is None:
+            return words
+        return (1 - SEMANTIC_WEIGHT) * words + SEMANTIC_WEIGHT * self.semantic_scores(question)
+
+    def word_scores(self, question: str) -> np.ndarray:
+        """0–100 per entry from the words alone: BM25 coverage blended with fuzzy similarity."""
         tokens = list(dict.fromkeys(self._correct(t) for t in self.normalise.tokens(question)))
         count = len(self.entry_ids)
         if not tokens or not self._phrasings:
@@ -461,11 +468,7 @@ class Matcher:
         )[0]
         fuzzy = np.zeros(count)
         fuzzy[self._start_owner] = np.maximum.reduceat(similarity, self._starts)
-        combined = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * fuzzy
-        if self.embedder is None:
-            return combined
-        semantic = self.semantic_scores(question)
-        return (1 - SEMANTIC_WEIGHT) * combined + SEMANTIC_WEIGHT * semantic
+        return LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * fuzzy
 
     def rank(self, question: str, limit: int = 3) -> Ranking:
         """The best ``limit`` entries and whether to answer, suggest or abstain."""
