@@ -22,6 +22,7 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 DIMENSIONS = 384
+BATCH = 8  # phrasings embedded per call: about 0.1 s
 
 
 class SemanticUnavailable(Exception):
@@ -81,10 +82,14 @@ class Embedder:
         missing = list(dict.fromkeys(k for k in keys if k not in self._known))
         if missing:
             by_key = dict(zip(keys, texts, strict=True))
-            with self._lock:
-                vectors = self._engine().query([by_key[k] for k in missing])
-            for key, vector in zip(missing, np.atleast_2d(vectors), strict=True):
-                self._known[key] = np.asarray(vector, dtype=np.float32)
+            # Small batches, the lock released in between: a reload that embeds many new
+            # phrasings in a worker thread delays a user's question by one batch at most.
+            for start in range(0, len(missing), BATCH):
+                batch = missing[start : start + BATCH]
+                with self._lock:
+                    vectors = self._engine().query([by_key[k] for k in batch])
+                for key, vector in zip(batch, np.atleast_2d(vectors), strict=True):
+                    self._known[key] = np.asarray(vector, dtype=np.float32)
             logger.info("embedded %d new knowledge phrasings", len(missing))
             self._write_cache(keys)
         if not keys:
