@@ -107,18 +107,20 @@ class Embedder:
             return {}
 
     def _write_cache(self, keys: list[str]) -> None:
-        """Keep the vectors of the current knowledge base; written atomically."""
+        """Save every vector known (several knowledge folders may share the cache, e.g. in
+        tests); once old edits make up most of it, keep only the current ones. Atomic."""
         if self._cache_file is None:
             return
         current = list(dict.fromkeys(keys))
+        kept = list(self._known) if len(self._known) <= 4 * len(current) + 1000 else current
         try:
             self._cache_file.parent.mkdir(parents=True, exist_ok=True)
             partial = self._cache_file.with_name(f"{self._cache_file.name}.{os.getpid()}.tmp")
             with partial.open("wb") as out:
                 np.savez(
                     out,
-                    keys=np.asarray(current),
-                    vectors=np.vstack([self._known[k] for k in current]),
+                    keys=np.asarray(kept),
+                    vectors=np.vstack([self._known[k] for k in kept]),
                 )
             os.replace(partial, self._cache_file)
         except OSError as exc:  # a read-only disk costs start-up time, not answers

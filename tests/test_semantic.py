@@ -67,7 +67,8 @@ def test_without_embeddings_the_bot_still_answers_on_words(kb: knowledge.Knowled
 def test_the_cache_spares_a_second_start_and_a_reload_embeds_only_the_edit(
     kb: knowledge.KnowledgeBase, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Phrasings are embedded once per cache folder; after an edit only the new one is."""
+    """Phrasings are embedded once per cache folder; after an edit only the new one is,
+    and the old version stays cached too."""
     texts = [q for e in list(kb.entries.values())[:3] for q in e.questions["en"]]
     first = Embedder(tmp_path).phrasings(texts)
     second = Embedder(tmp_path)
@@ -80,6 +81,10 @@ def test_the_cache_spares_a_second_start_and_a_reload_embeds_only_the_edit(
         vectors = second.phrasings(edited)
     assert "embedded 1 new knowledge phrasings" in caplog.text
     assert vectors.shape == (len(texts), 384)
+    third = Embedder(tmp_path)  # both versions stay cached: folders may share one cache
+    third.phrasings(texts)
+    third.phrasings(edited)
+    assert third._model is None
 
 
 @needs_model
