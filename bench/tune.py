@@ -35,15 +35,12 @@ DEFAULT_SETS = [ROOT.parent / "shared" / "eval" / "real-questions-dev.yaml"]
 class Scored:
     expect: frozenset[str] | None  # None: should not be answered
     off_topic: bool
-    words: np.ndarray
-    meaning: np.ndarray
+    evidence: matching.Evidence
 
 
 def score_all(matcher: matching.Matcher, files: list[Path]) -> list[Scored]:
     def scored(question: str, expect: frozenset[str] | None, off_topic: bool) -> Scored:
-        words = matcher.word_scores(question)
-        meaning = matcher.semantic_scores(question)
-        return Scored(expect, off_topic, words, meaning)
+        return Scored(expect, off_topic, matcher.evidence(question))
 
     rows = [scored(item.q, item.expect, False) for item in read_eval_files(files)]
     off = yaml.safe_load(OFF_TOPIC.read_text(encoding="utf-8"))
@@ -57,10 +54,14 @@ def replay(
     """(right answers, right in top 3, wrong confident answers, off-topic answered)."""
     right = top3 = wrong = off = 0
     for row in rows:
-        scores = (1 - weight) * row.words + weight * row.meaning
+        evidence = row.evidence
+        scores = evidence.words
+        if evidence.meaning is not None:
+            scores = (1 - weight) * evidence.words + weight * evidence.meaning
         order = np.argsort(-scores, kind="stable")[:3]
         matches = tuple(matching.Match(ids[i], float(scores[i])) for i in order)
         answered = matching.decide(matches, limits) == "answer"
+        answered = answered and not evidence.vague(int(order[0]), limits)
         hit = row.expect is not None and matches[0].entry_id in row.expect
         top3 += row.expect is not None and bool(row.expect & {m.entry_id for m in matches})
         if answered and row.off_topic:
@@ -91,10 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     current = (matching.SEMANTIC_WEIGHT if embedder else 0.0, matcher.thresholds)
 
     results = []
-    for weight, confident, lead in itertools.product(
-        weights, range(30, 62, 2), (0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 1.0)
+    for weight, confident, lead, specific in itertools.product(
+        weights,
+        range(30, 62, 2),
+        (0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 1.0),
+        (0.1, 0.12, 0.15, 0.2, 0.3, 1.0),
     ):
-        limits = matching.Thresholds(float(confident), lead, matcher.thresholds.unsure)
+        limits = matching.Thresholds(float(confident), lead, matcher.thresholds.unsure, specific)
         right, top3, wrong, off = replay(rows, matcher.entry_ids, weight, limits)
         is_current = (weight, limits) == current
         results.append((right, -wrong, top3, off, weight, limits, is_current))
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     for right, negative_wrong, top3, off, weight, limits, is_current in shown:
         print(
             f"{'*' if is_current else ' ':2}{weight:>7.1f} {limits.confident:>9.0f} "
-            f"{limits.clear_lead:>5.2f} {100 * right / in_scope:>6.1f}% "
+            f"{limits.clear_lead:>5.2f} {limits.specific:>8.2f} {100 * right / in_scope:>6.1f}% "
             f"{100 * top3 / in_scope:>6.1f}% {100 * -negative_wrong / len(labelled):>5.1f}% "
             f"{off:>9}"
         )

@@ -40,11 +40,19 @@ class Thresholds:
     confident: float  # answer at or above this score...
     clear_lead: float  # ...when the runner-up scores at most this share of the best
     unsure: float  # below this nothing is close: "I don't know"
+    # A short question (at most SHORT words after stopwords) is answered outright only if one of
+    # its words is found in at most this share of the entries, or if it says about the same as
+    # a phrasing of its best entry (closeness at least ``close``). "Am I eligible?" or "What
+    # documents do I need?" get the top three to choose from instead.
+    specific: float = 1.0
+    close: float = 80.0
 
+
+SHORT = 4
 
 # Tuned with `python -m bot eval` on the real questions; see README "Accuracy".
-LEXICAL_ONLY = Thresholds(confident=40.0, clear_lead=0.9, unsure=25.0)
-WITH_SEMANTIC = Thresholds(confident=44.0, clear_lead=0.92, unsure=25.0)
+LEXICAL_ONLY = Thresholds(confident=40.0, clear_lead=0.9, unsure=25.0, specific=0.15)
+WITH_SEMANTIC = Thresholds(confident=44.0, clear_lead=0.92, unsure=25.0, specific=0.15)
 LEXICAL_WEIGHT = 0.7
 SEMANTIC_WEIGHT = 0.4  # share of the embedding score in the final score, when there is one
 SIMILARITY_FLOOR = 0.8  # cosine at or below this is "unrelated" (e5 rarely goes lower)
@@ -388,6 +396,7 @@ class Matcher:
             for t, df in document_frequency.items()
         }
         self._unknown_idf = math.log(1 + (count + 0.5) / 0.5)
+        self._share = {t: df / count for t, df in document_frequency.items()}
         lengths = [sum(bag.values()) for bag in bags]
         average = sum(lengths) / count if lengths else 1.0
         postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
@@ -439,45 +448,81 @@ class Matcher:
 
     def scores(self, question: str) -> np.ndarray:
         """A 0–100 score for every entry, in the order of ``entry_ids``."""
-        words = self.word_scores(question)
-        if self.embedder is None:
-            return words
-        return (1 - SEMANTIC_WEIGHT) * words + SEMANTIC_WEIGHT * self.semantic_scores(question)
+        return self.evidence(question).total
 
     def word_scores(self, question: str) -> np.ndarray:
         """0–100 per entry from the words alone: BM25 coverage blended with fuzzy similarity."""
-        tokens = list(dict.fromkeys(self._correct(t) for t in self.normalise.tokens(question)))
+        return self.evidence(question, meaning=False).words
+
+    def evidence(self, question: str, meaning: bool = True) -> Evidence:
+        """Every score behind the ranking of one question."""
+        tokens = self._tokens(question)
         count = len(self.entry_ids)
-        if not tokens or not self._phrasings:
-            return np.zeros(count)
         lexical = np.zeros(count)
-        ceiling = 0.0
-        for token in tokens:
-            idf = self._idf.get(token, self._unknown_idf)
-            ceiling += idf * self._saturation
-            found = self._postings.get(token)
-            if found is not None:
-                lexical += np.bincount(found[0], weights=idf * found[1], minlength=count)
-        lexical = 100.0 * lexical / ceiling
-        similarity = process.cdist(
-            [" ".join(sorted(tokens))],
-            self._phrasings,
-            scorer=fuzz.ratio,
-            dtype=np.uint8,
-            workers=1,
-        )[0]
         fuzzy = np.zeros(count)
-        fuzzy[self._start_owner] = np.maximum.reduceat(similarity, self._starts)
-        return LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * fuzzy
+        if tokens and self._phrasings:
+            ceiling = 0.0
+            for token in tokens:
+                idf = self._idf.get(token, self._unknown_idf)
+                ceiling += idf * self._saturation
+                found = self._postings.get(token)
+                if found is not None:
+                    lexical += np.bincount(found[0], weights=idf * found[1], minlength=count)
+            lexical = 100.0 * lexical / ceiling
+            similarity = process.cdist(
+                [" ".join(sorted(tokens))],
+                self._phrasings,
+                scorer=fuzz.ratio,
+                dtype=np.uint8,
+                workers=1,
+            )[0]
+            fuzzy[self._start_owner] = np.maximum.reduceat(similarity, self._starts)
+        words = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * fuzzy
+        if not meaning or self.embedder is None or not tokens:
+            return Evidence(words, fuzzy, None, words, self._specificity(tokens))
+        semantic = self.semantic_scores(question)
+        total = (1 - SEMANTIC_WEIGHT) * words + SEMANTIC_WEIGHT * semantic
+        return Evidence(words, fuzzy, semantic, total, self._specificity(tokens))
+
+    def _tokens(self, question: str) -> list[str]:
+        return list(dict.fromkeys(self._correct(t) for t in self.normalise.tokens(question)))
+
+    def _specificity(self, tokens: list[str]) -> float:
+        if len(tokens) > SHORT:
+            return 0.0  # a longer question: its words together give the context
+        return min((self._share[t] for t in tokens if t in self._share), default=1.0)
 
     def rank(self, question: str, limit: int = 3) -> Ranking:
         """The best ``limit`` entries and whether to answer, suggest or abstain."""
-        scores = self.scores(question)
+        evidence = self.evidence(question)
+        scores = evidence.total
         if not len(scores):
             return Ranking("none", ())
         top = np.argsort(-scores, kind="stable")[:limit]
         matches = tuple(Match(self.entry_ids[i], round(float(scores[i]), 1)) for i in top)
-        return Ranking(decide(matches, self.thresholds), matches)
+        outcome = decide(matches, self.thresholds)
+        if outcome == "answer" and evidence.vague(int(top[0]), self.thresholds):
+            outcome = "suggest"  # let the person pick
+        return Ranking(outcome, matches)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The scores of one question, 0–100 per entry in the order of ``Matcher.entry_ids``."""
+
+    words: np.ndarray  # BM25 coverage blended with fuzzy
+    fuzzy: np.ndarray  # similarity of the words to the entry's closest phrasing
+    meaning: np.ndarray | None  # closeness in the embedding space (None: embeddings off)
+    total: np.ndarray
+    # The smallest share of entries one of the question's words is found in; 0.0 for a
+    # question of more than SHORT words. Low for "KA220 budget", high for "am I eligible".
+    specificity: float
+
+    def vague(self, best: int, limits: Thresholds) -> bool:
+        """A short question of common words ("What documents do I need?") that says about
+        the same as no phrasing of its best entry: several entries could be meant."""
+        closeness = self.fuzzy if self.meaning is None else self.meaning
+        return self.specificity > limits.specific and closeness[best] < limits.close
 
 
 def _strip_tags(text: str) -> str:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot import knowledge
 from bot.assistant import Assistant
 from bot.matching import Matcher, fold, stem
+from bot.semantic import make_embedder
+from tests.conftest import CACHE
 
 # Written for these tests (not copied from the knowledge base or the evaluation set).
 CASES = [
@@ -95,3 +98,19 @@ def test_clear_questions_are_answered_not_suggested(matcher: Matcher) -> None:
         "answer"
     )
     assert matcher.rank("co to jest OLS online language support").outcome == "answer"
+
+
+@pytest.mark.parametrize("mode", ["auto", "off"])
+def test_short_vague_questions_get_a_choice_not_a_guess(
+    kb: knowledge.KnowledgeBase, mode: str
+) -> None:
+    """A short question of common words gets the top three to pick from, while a short
+    question that says what a phrasing says ("what is erasmus+") is still answered."""
+    matcher = Matcher(kb, make_embedder(mode, CACHE))
+    for question in ("who can take part", "is there a limit"):
+        ranking = matcher.rank(question)
+        assert ranking.outcome == "suggest", (question, ranking)
+    assert matcher.rank("what is the ECHE").outcome == "answer"
+    if matcher.embedder is not None:  # words alone find "erasmus" in every entry: a choice
+        ranking = matcher.rank("what is erasmus+")
+        assert (ranking.outcome, ranking.matches[0].entry_id) == ("answer", "programme-overview")
