@@ -172,7 +172,7 @@ class Assistant:
             )
             rows += ((Button("👤 /contact", "contact"),),)
             return Reply(
-                self._with_notes(notes, t("did_you_mean", lang)),
+                self._with_notes(notes, t("which_one" if ranking.vague else "did_you_mean", lang)),
                 rows,
                 "suggest",
                 lang,

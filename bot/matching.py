@@ -338,6 +338,7 @@ class Ranking:
 
     outcome: Outcome
     matches: tuple[Match, ...]
+    vague: bool = False  # "suggest" because the question was too general, not too far off
 
     @property
     def best(self) -> Match | None:
@@ -502,7 +503,7 @@ class Matcher:
         matches = tuple(Match(self.entry_ids[i], round(float(scores[i]), 1)) for i in top)
         outcome = decide(matches, self.thresholds)
         if outcome == "answer" and evidence.vague(int(top[0]), self.thresholds):
-            outcome = "suggest"  # let the person pick
+            return Ranking("suggest", matches, vague=True)  # let the person pick
         return Ranking(outcome, matches)
 
 

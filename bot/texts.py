@@ -56,6 +56,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I am not sure I understood. Did you mean one of these?",
         "pl": "Nie jestem pewien, czy dobrze rozumiem. Czy chodziło o jeden z tych tematów?",
     },
+    "which_one": {
+        "en": "Your question could fit several topics. Which one do you mean?",
+        "pl": "To pytanie pasuje do kilku tematów. O który chodzi?",
+    },
     "empty": {
         "en": "Please type a question, e.g. <i>how long can I study abroad with Erasmus+?</i>",
         "pl": "Napisz pytanie, np. <i>jak długo mogę studiować za granicą z Erasmus+?</i>",

@@ -118,3 +118,15 @@ def test_answers_say_which_call_year_they_hold_for(assistant: Assistant) -> None
             assert "the 2021-2027 programme" in text
         else:
             assert f"the {entry.call_year} call" in text, entry.id
+
+
+def test_a_vague_question_is_asked_back_in_the_users_language(assistant: Assistant) -> None:
+    """A too-general question gets "which one do you mean?" with topic buttons, not a guess."""
+    if assistant.embedder is None:
+        pytest.skip("with words alone these questions are a close race, not vague")
+    reply = assistant.answer("who can take part", "en")
+    assert reply.kind == "suggest"
+    assert reply.text.startswith("Your question could fit several topics")
+    assert len([row for row in reply.buttons if row[0].action.startswith("e:")]) == 3
+    reply = assistant.answer("jakie dokumenty są potrzebne", "pl")
+    assert reply.kind == "suggest" and "kilku tematów" in reply.text

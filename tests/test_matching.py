@@ -110,6 +110,7 @@ def test_short_vague_questions_get_a_choice_not_a_guess(
     for question in ("who can take part", "is there a limit"):
         ranking = matcher.rank(question)
         assert ranking.outcome == "suggest", (question, ranking)
+        assert ranking.vague or matcher.embedder is None, ranking  # words alone: a close race
     assert matcher.rank("what is the ECHE").outcome == "answer"
     if matcher.embedder is not None:  # words alone find "erasmus" in every entry: a choice
         ranking = matcher.rank("what is erasmus+")
