@@ -18,11 +18,11 @@ from rank_bm25 import BM25Okapi
 from rapidfuzz import fuzz, process
 
 from bench.common import eval_items, load_kb
-from bench.report import section, table
-from bot import matching
+from bench.report import CACHE, section, table
 from bot.assistant import Assistant
 from bot.evaluation import Item, Outcome, Report, evaluate
 from bot.knowledge import Entry, KnowledgeBase
+from bot.semantic import make_embedder
 
 Scorer = Callable[[list[str]], np.ndarray]  # questions -> scores, questions x entries
 
@@ -152,13 +152,18 @@ def run(eval_path: Path) -> None:
     ids = list(kb.entries)
     rows: list[list[object]] = []
 
-    started = time.perf_counter()
-    report = evaluate(Assistant(kb), items)
-    took = time.perf_counter() - started
-    # The matcher's constants change as it is tuned; only CONFIDENT is read, and not relied on.
-    confident = getattr(matching, "CONFIDENT", None)
-    rule = f"{confident:g} + lead" if isinstance(confident, int | float) else "decide()"
-    rows.append(_row("assistant (bot.evaluation)", rule, report, took))
+    embedder = make_embedder("auto", CACHE)
+    modes = [("assistant, words only", None)]
+    if embedder is not None:
+        modes.append(("assistant, words + meaning", embedder))
+    for name, mode_embedder in modes:
+        assistant = Assistant(kb, embedder=mode_embedder)
+        started = time.perf_counter()
+        report = evaluate(assistant, items)
+        took = time.perf_counter() - started
+        limits = assistant.matcher.thresholds
+        rule = f"{limits.confident:g} + lead {limits.clear_lead:g}"
+        rows.append(_row(name, rule, report, took))
 
     baselines: list[tuple[str, Scorer, str]] = [
         ("difflib ratio, lowercase", difflib_scorer(kb), "{:.1f}"),

@@ -23,9 +23,10 @@ from telegram.request import HTTPXRequest
 
 from bench.common import load_kb, sniffio_missing, sniffio_stub
 from bench.report import peak_rss_mb, section, table
-from bot.announcements import Deliverer, event_text, w
+from bot.announcements import Deliverer, event_text
 from bot.knowledge import KnowledgeBase
 from bot.storage import Storage
+from bot.texts import t
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 SUBSCRIBERS = 10_000
@@ -39,7 +40,7 @@ def _texts(kb: KnowledgeBase) -> tuple[str, str]:
     if not kb.events:
         return "🆕 <b>Workshop</b>", "🆕 <b>Warsztaty</b>"
     event = kb.events[0]
-    return event_text(event, "en", w("en", "new")), event_text(event, "pl", w("pl", "new"))
+    return event_text(event, "en", t("ev_new", "en")), event_text(event, "pl", t("ev_new", "pl"))
 
 
 async def _add_subscribers(storage: Storage) -> None:

@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bench.common import load_kb, ms_stats, questions, sniffio_missing, sniffio_stub
-from bench.report import KNOWLEDGE, section, table
+from bench.report import CACHE, KNOWLEDGE, section, table
 from bot.app import build_application
 from bot.config import load_settings
 from tests.fake_bot_api import TOKEN, FakeBotApi
@@ -46,6 +46,7 @@ async def _measure(asked: list[str], directory: Path) -> list[tuple[str, dict[st
         "TELEGRAM_API_BASE_URL": api.base_url,
         "BOT_DB": str(directory / "bot.sqlite3"),
         "BOT_KNOWLEDGE_DIR": str(KNOWLEDGE),
+        "BOT_CACHE_DIR": str(CACHE),  # embeddings on when installed, as the bot runs
     }
     app = build_application(load_settings(env), rate_limit=False, watch_knowledge=False)
     # As tests/conftest.py start_app: everything run_polling does except polling.

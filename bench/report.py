@@ -13,6 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "real-questions-dev.yaml"
+# The phrasing embeddings, as the tests and `make test` cache them (filled on first use).
+CACHE = ROOT / ".cache"
 
 
 def peak_rss_mb() -> float:
