@@ -352,7 +352,9 @@ class Matcher:
     - lexical: BM25 over the entry's words (phrasings and title count fully, the answer text
       less), divided by the best score the question's words could reach — so a question whose
       words the knowledge base has never seen scores low and the assistant abstains;
-    - fuzzy: the closest single phrasing by rapidfuzz's token_sort_ratio (typos, word order).
+    - fuzzy: the closest single phrasing by rapidfuzz's token_sort_ratio (typos, word order);
+    and, with an embedder, a third one for meaning (``SEMANTIC_WEIGHT`` of the total): the
+    cosine of the question to the entry's closest phrasing or title in e5's embedding space.
     """
 
     def __init__(self, kb: KnowledgeBase, embedder: Embedder | None = None) -> None:
