@@ -49,16 +49,21 @@ def score_all(matcher: matching.Matcher, files: list[Path]) -> list[Scored]:
 
 
 def replay(
-    rows: list[Scored], ids: list[str], weight: float, limits: matching.Thresholds
+    rows: list[Scored],
+    ids: list[str],
+    weight: float,
+    limits: matching.Thresholds,
+    audience: float = matching.AUDIENCE_WEIGHT,
 ) -> tuple[int, int, int, int]:
     """(right answers, right in top 3, wrong confident answers, off-topic answered)."""
     right = top3 = wrong = off = 0
+    scale = audience / matching.AUDIENCE_WEIGHT if matching.AUDIENCE_WEIGHT else 0.0
     for row in rows:
         evidence = row.evidence
         scores = evidence.words
         if evidence.meaning is not None:
             scores = (1 - weight) * evidence.words + weight * evidence.meaning
-        order = np.argsort(-scores, kind="stable")[:3]
+        order = np.argsort(-(scores + scale * evidence.audience), kind="stable")[:3]
         matches = tuple(matching.Match(ids[i], float(scores[i])) for i in order)
         answered = matching.decide(matches, limits) == "answer"
         answered = answered and not evidence.vague(int(order[0]), limits)
@@ -89,23 +94,28 @@ def main(argv: list[str] | None = None) -> int:
     labelled = [r for r in rows if not r.off_topic]
     in_scope = sum(r.expect is not None for r in labelled)
     weights = (0.3, 0.4, 0.5, 0.6) if embedder else (0.0,)
-    current = (matching.SEMANTIC_WEIGHT if embedder else 0.0, matcher.thresholds)
+    current = (
+        matching.SEMANTIC_WEIGHT if embedder else 0.0,
+        matching.AUDIENCE_WEIGHT,
+        matcher.thresholds,
+    )
 
     results = []
-    for weight, confident, lead, specific in itertools.product(
+    for weight, audience, confident, lead, specific in itertools.product(
         weights,
+        (0.0, 2.0, 4.0, 6.0),
         range(30, 62, 2),
         (0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 1.0),
         (0.1, 0.12, 0.15, 0.2, 0.3, 1.0),
     ):
         limits = matching.Thresholds(float(confident), lead, matcher.thresholds.unsure, specific)
-        right, top3, wrong, off = replay(rows, matcher.entry_ids, weight, limits)
-        is_current = (weight, limits) == current
-        results.append((right, -wrong, top3, off, weight, limits, is_current))
+        right, top3, wrong, off = replay(rows, matcher.entry_ids, weight, limits, audience)
+        is_current = (weight, audience, limits) == current
+        results.append((right, -wrong, top3, off, weight, audience, limits, is_current))
     bound = args.max_wrong / 100 * len(labelled)
     allowed = [r for r in results if -r[1] <= bound and r[3] == 0]
     shown = sorted(allowed, key=lambda r: r[:3], reverse=True)[:12]
-    shown += [r for r in results if r[6] and r not in shown]
+    shown += [r for r in results if r[7] and r not in shown]
 
     print(
         f"{len(labelled)} labelled questions ({in_scope} in scope) from "
@@ -113,12 +123,13 @@ def main(argv: list[str] | None = None) -> int:
         f"embeddings {'on' if embedder else 'off'}"
     )
     print(
-        f"{'':2}{'weight':>7} {'confident':>9} {'lead':>5} {'top-1':>7} {'top-3':>7} "
-        f"{'wrong':>6} {'off-topic':>9}"
+        f"{'':2}{'weight':>7} {'asker':>6} {'confident':>9} {'lead':>5} {'specific':>8} "
+        f"{'top-1':>7} {'top-3':>7} {'wrong':>6} {'off-topic':>9}"
     )
-    for right, negative_wrong, top3, off, weight, limits, is_current in shown:
+    for right, negative_wrong, top3, off, weight, audience, limits, is_current in shown:
         print(
-            f"{'*' if is_current else ' ':2}{weight:>7.1f} {limits.confident:>9.0f} "
+            f"{'*' if is_current else ' ':2}{weight:>7.1f} {audience:>6.0f} "
+            f"{limits.confident:>9.0f} "
             f"{limits.clear_lead:>5.2f} {limits.specific:>8.2f} {100 * right / in_scope:>6.1f}% "
             f"{100 * top3 / in_scope:>6.1f}% {100 * -negative_wrong / len(labelled):>5.1f}% "
             f"{off:>9}"

@@ -28,6 +28,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from bot import language
 from bot.knowledge import KnowledgeBase
 from bot.semantic import Embedder
 
@@ -57,6 +58,10 @@ LEXICAL_WEIGHT = 0.7
 SEMANTIC_WEIGHT = 0.4  # share of the embedding score in the final score, when there is one
 SIMILARITY_FLOOR = 0.8  # cosine at or below this is "unrelated" (e5 rarely goes lower)
 ANSWER_WEIGHT = 0.0
+# Points added to (or taken from) an entry when the question's asker ("can I…" or "can we…")
+# matches (or not) who the entry's own phrasings are written for; see ``asker``. They change the
+# order of the candidates only, never whether one is answered outright: "who asks" is a hint.
+AUDIENCE_WEIGHT = 4.0
 BM25_K1 = 1.2
 BM25_B = 0.75
 
@@ -276,6 +281,38 @@ _PL_SUFFIXES = tuple(
 _EN_SUFFIXES = ("ing", "ies", "ied", "es", "ed", "s")
 
 
+# Words that tell who is asking. "my" is "we" in Polish, so the sets are per language.
+_PERSON = {
+    "en": frozenset("i im ive id me my mine myself".split()),
+    "pl": frozenset(
+        "jestem moge chce musze dostane otrzymam wyjade pojade jade studiuje bede mam moj moja "
+        "moje mojej mojego moim mnie mi bylem bylam chcialbym chcialabym zrobie zloze".split()
+    ),
+}
+_ORGANISATION = {
+    "en": frozenset(
+        "we were our ours us organisation organization organisations organizations institution "
+        "institutions school schools ngo ngos company companies beneficiary beneficiaries "
+        "coordinator consortium applicant applicants".split()
+    ),
+    "pl": frozenset(
+        "my nasz nasza nasze naszej naszego naszych naszym mozemy jestesmy chcemy musimy "
+        "organizacja organizacji organizacje instytucja instytucji szkola szkoly beneficjent "
+        "beneficjenta koordynator wnioskodawca wnioskodawcy".split()
+    ),
+}
+
+
+def asker(text: str, lang: str | None = None) -> int:
+    """+1 when a person asks for themselves ("can I…"), -1 for an organisation ("can we…",
+    "our school"), 0 when the words do not tell."""
+    lang = lang or language.detect(text)
+    words = set(fold(text).split())
+    person = len(words & _PERSON.get(lang, _PERSON["en"]))
+    organisation = len(words & _ORGANISATION.get(lang, _ORGANISATION["en"]))
+    return (person > organisation) - (organisation > person)
+
+
 def fold(text: str) -> str:
     """Lowercase, drop diacritics (ł too), turn punctuation into spaces."""
     text = unicodedata.normalize("NFKD", text.translate(_FOLD).lower())
@@ -365,7 +402,9 @@ class Matcher:
         phrasings: list[str] = []
         owners: list[int] = []
         bags: list[dict[str, float]] = []
+        leanings: list[float] = []
         for index, entry in enumerate(kb.entries.values()):
+            leanings.append(_leaning(entry.questions))
             bag: dict[str, float] = defaultdict(float)
             texts = [*entry.title.values()]
             for lang_questions in entry.questions.values():
@@ -413,6 +452,7 @@ class Matcher:
             t: (np.asarray(i, dtype=np.int64), np.asarray(w)) for t, (i, w) in postings.items()
         }
         self._saturation = BM25_K1 + 1
+        self._audience = np.asarray(leanings, dtype=np.float64)
         self._vocabulary = sorted(self._idf)
         if embedder is not None:
             self._index_meanings(kb, embedder)
@@ -481,11 +521,13 @@ class Matcher:
             )[0]
             fuzzy[self._start_owner] = np.maximum.reduceat(similarity, self._starts)
         words = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * fuzzy
+        audience = AUDIENCE_WEIGHT * asker(question) * self._audience
         if not meaning or self.embedder is None or not tokens:
-            return Evidence(words, fuzzy, None, words, self._specificity(tokens))
+            specificity = self._specificity(tokens)
+            return Evidence(words, fuzzy, None, audience, words, specificity)
         semantic = self.semantic_scores(question)
         total = (1 - SEMANTIC_WEIGHT) * words + SEMANTIC_WEIGHT * semantic
-        return Evidence(words, fuzzy, semantic, total, self._specificity(tokens))
+        return Evidence(words, fuzzy, semantic, audience, total, self._specificity(tokens))
 
     def _tokens(self, question: str) -> list[str]:
         return list(dict.fromkeys(self._correct(t) for t in self.normalise.tokens(question)))
@@ -501,7 +543,7 @@ class Matcher:
         scores = evidence.total
         if not len(scores):
             return Ranking("none", ())
-        top = np.argsort(-scores, kind="stable")[:limit]
+        top = np.argsort(-(scores + evidence.audience), kind="stable")[:limit]
         matches = tuple(Match(self.entry_ids[i], round(float(scores[i]), 1)) for i in top)
         outcome = decide(matches, self.thresholds)
         if outcome == "answer" and evidence.vague(int(top[0]), self.thresholds):
@@ -516,7 +558,8 @@ class Evidence:
     words: np.ndarray  # BM25 coverage blended with fuzzy
     fuzzy: np.ndarray  # similarity of the words to the entry's closest phrasing
     meaning: np.ndarray | None  # closeness in the embedding space (None: embeddings off)
-    total: np.ndarray
+    audience: np.ndarray  # points for (or against) the entry from who is asking: order only
+    total: np.ndarray  # what decides: words, or words and meaning
     # The smallest share of entries one of the question's words is found in; 0.0 for a
     # question of more than SHORT words. Low for "KA220 budget", high for "am I eligible".
     specificity: float
@@ -526,6 +569,15 @@ class Evidence:
         the same as no phrasing of its best entry: several entries could be meant."""
         closeness = self.fuzzy if self.meaning is None else self.meaning
         return self.specificity > limits.specific and closeness[best] < limits.close
+
+
+def _leaning(questions: dict[str, list[str]]) -> float:
+    """-1 (written for organisations) to +1 (for people asking for themselves), from the
+    entry's phrasings; near 0 when they do not tell."""
+    votes = [asker(q, lang) for lang, texts in questions.items() for q in texts]
+    person = sum(v > 0 for v in votes)
+    organisation = sum(v < 0 for v in votes)
+    return (person - organisation) / (person + organisation + 2)
 
 
 def _strip_tags(text: str) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 from bot import knowledge
 from bot.assistant import Assistant
-from bot.matching import Matcher, fold, stem
+from bot.matching import Matcher, asker, fold, stem
 from bot.semantic import make_embedder
 from tests.conftest import CACHE
 
@@ -115,3 +115,25 @@ def test_short_vague_questions_get_a_choice_not_a_guess(
     if matcher.embedder is not None:  # words alone find "erasmus" in every entry: a choice
         ranking = matcher.rank("what is erasmus+")
         assert (ranking.outcome, ranking.matches[0].entry_id) == ("answer", "programme-overview")
+
+
+def test_who_is_asking_is_read_from_the_words() -> None:
+    """"Can I…" is a person asking for themselves, "can we…" or "our school" an organisation;
+    Polish "my" is "we"."""
+    assert asker("can I go abroad twice") == 1
+    assert asker("how does our school apply") == -1
+    assert asker("czy mogę wyjechać drugi raz") == 1
+    assert asker("czy my jako fundacja możemy złożyć wniosek") == -1
+    assert asker("what is KA220") == 0
+
+
+@pytest.mark.parametrize("mode", ["auto", "off"])
+def test_who_is_asking_orders_the_candidates(kb: knowledge.KnowledgeBase, mode: str) -> None:
+    """A person asking about money is shown the payment of their grant first; an organisation
+    asking how long its project may last is not offered the length of a student's stay."""
+    matcher = Matcher(kb, make_embedder(mode, CACHE))
+    assert matcher.rank("when will I get paid").matches[0].entry_id == (
+        "grant-payment-and-repayment"
+    )
+    offered = [m.entry_id for m in matcher.rank("ile może trwać nasz projekt").matches]
+    assert "mobility-duration-cap" not in offered, offered
