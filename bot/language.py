@@ -183,6 +183,15 @@ _COMMON = {
             "un",
             "una",
             "del",
+            "lo",
+            "gli",
+            "ci",
+            "si",
+            "non",
+            "ho",
+            "cos",
+            "qual",
+            "quali",
         ]
     ),
     "fr": set(
@@ -205,6 +214,17 @@ _COMMON = {
             "un",
             "une",
             "du",
+            "ce",
+            "qu",
+            "et",
+            "au",
+            "aux",
+            "mon",
+            "mes",
+            "peux",
+            "faut",
+            "quel",
+            "quelle",
         ]
     ),
     "es": set(
@@ -226,11 +246,21 @@ _COMMON = {
             "una",
             "del",
             "hay",
+            "cual",
+            "cuales",
+            "y",
+            "puede",
+            "tengo",
         ]
     ),
 }
 
 SUPPORTED = ("en", "pl")
+
+
+def common_words(lang: str) -> frozenset[str]:
+    """The most frequent words of a language this module knows (empty for others)."""
+    return frozenset(_COMMON.get(lang, ()))
 
 
 def detect(text: str) -> str | None:

@@ -35,7 +35,6 @@ from bot.semantic import Embedder
 Outcome = Literal["answer", "suggest", "none"]
 
 
-
 @dataclass(frozen=True)
 class Thresholds:
     confident: float  # answer at or above this score...
@@ -530,7 +529,20 @@ class Matcher:
         return Evidence(words, fuzzy, semantic, audience, total, self._specificity(tokens))
 
     def _tokens(self, question: str) -> list[str]:
-        return list(dict.fromkeys(self._correct(t) for t in self.normalise.tokens(question)))
+        tokens = self.normalise.tokens(question)
+        lang = language.detect(question)
+        if lang is not None and lang not in language.SUPPORTED:
+            # "was ist", "co je", "il": the most common words of another language are not
+            # unknown vocabulary that would make the question look off topic ("Was ist KA220?").
+            function_words = self._function_words(lang)
+            tokens = [t for t in tokens if t not in function_words] or tokens
+        return list(dict.fromkeys(self._correct(t) for t in tokens))
+
+    @functools.cache  # noqa: B019 - one small set per language, for the matcher's lifetime
+    def _function_words(self, lang: str) -> frozenset[str]:
+        return frozenset(
+            t for word in language.common_words(lang) for t in self.normalise.tokens(word)
+        )
 
     def _specificity(self, tokens: list[str]) -> float:
         if len(tokens) > SHORT:

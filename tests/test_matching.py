@@ -137,3 +137,29 @@ def test_who_is_asking_orders_the_candidates(kb: knowledge.KnowledgeBase, mode: 
     )
     offered = [m.entry_id for m in matcher.rank("ile może trwać nasz projekt").matches]
     assert "mobility-duration-cap" not in offered, offered
+
+
+@pytest.mark.parametrize("mode", ["auto", "off"])
+def test_other_languages_are_answered_when_the_acronym_is_clear(
+    kb: knowledge.KnowledgeBase, mode: str
+) -> None:
+    """"Was ist die ECHE?" or "Co je OLS?" is answered (in English, by the assistant), while a
+    question about something else in German, Czech, Italian or French is not."""
+    matcher = Matcher(kb, make_embedder(mode, CACHE))
+    for question, expected in (
+        ("Was ist die ECHE?", "eche"),
+        ("Cos'è il BIP?", "blended-intensive-programmes"),
+        ("Co je OLS?", "online-language-support"),
+        ("Wie beantrage ich eine OID?", "eu-login-oid-registration"),
+        ("Was ist eine Erasmus Akkreditierung?", "accreditation"),
+    ):
+        ranking = matcher.rank(question)
+        assert (ranking.outcome, ranking.matches[0].entry_id) == ("answer", expected), ranking
+    for question in (
+        "Wie ist das Wetter in Berlin?",
+        "Wo kann ich Pizza kaufen?",
+        "Kde je nejbližší banka?",
+        "Quanto costa un biglietto del treno per Roma?",
+        "Combien coûte un billet de train?",
+    ):
+        assert matcher.rank(question).outcome != "answer", question
