@@ -61,8 +61,8 @@ def replay(
     for row in rows:
         evidence = row.evidence
         scores = evidence.words
-        if evidence.meaning is not None:
-            scores = (1 - weight) * evidence.words + weight * evidence.meaning
+        if evidence.understood is not None:
+            scores = (1 - weight) * evidence.words + weight * evidence.understood
         order = np.argsort(-(scores + scale * evidence.audience), kind="stable")[:3]
         matches = tuple(matching.Match(ids[i], float(scores[i])) for i in order)
         answered = matching.decide(matches, limits) == "answer"

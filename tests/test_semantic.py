@@ -28,6 +28,8 @@ REWORDED = [
     ("Wie viel Geld bekomme ich monatlich während des Erasmus-Studiums?", "student-grant-amount"),
     ("Kolik peněz dostanu měsíčně na studijní pobyt Erasmus?", "student-grant-amount"),
     ("Posso fare un tirocinio all'estero dopo la laurea con Erasmus?", "traineeship"),
+    ("do I lose my polish scholarship when I go abroad", "combining-grants"),
+    ("ile czasu mogę spędzić za granicą na wymianie", "mobility-duration-cap"),
 ]
 
 
