@@ -54,7 +54,7 @@ SHORT = 4
 
 # Tuned with `python -m bot eval` on the real questions; see README "Accuracy".
 LEXICAL_ONLY = Thresholds(confident=40.0, clear_lead=0.9, unsure=25.0, specific=0.15)
-WITH_SEMANTIC = Thresholds(confident=41.0, clear_lead=0.88, unsure=25.0, specific=0.12)
+WITH_SEMANTIC = Thresholds(confident=40.5, clear_lead=0.88, unsure=25.0, specific=0.12)
 LEXICAL_WEIGHT = 0.7
 SEMANTIC_WEIGHT = 0.425  # share of the embedding score in the final score, when there is one
 SIMILARITY_FLOOR = 0.8  # cosine at or below this is "unrelated" (e5 rarely goes lower)

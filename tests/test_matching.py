@@ -43,6 +43,10 @@ CASES = [
         "mobility-duration-cap",
     ),
     ("pl", "stypedium erasmsus ile wynosi", "student-grant-amount"),
+    ("en", "is the EHIC card enough or do I need extra insurance for my exchange", "insurance"),
+    ("pl", "ubezpieczenie nnw na wyjazd stypendialny", "insurance"),
+    ("en", "will the partner uni find me a room in a dorm", "accommodation"),
+    ("pl", "czy dostane miejsce w akademiku na wymianie", "accommodation"),
 ]
 
 
