@@ -47,6 +47,8 @@ CASES = [
     ("pl", "ubezpieczenie nnw na wyjazd stypendialny", "insurance"),
     ("en", "will the partner uni find me a room in a dorm", "accommodation"),
     ("pl", "czy dostane miejsce w akademiku na wymianie", "accommodation"),
+    ("en", "can my whole exchange happen online without travelling", "virtual-mobility"),
+    ("pl", "gdzie znajde liste przedmiotow na uczelni partnerskiej", "choosing-courses"),
 ]
 
 
