@@ -70,6 +70,8 @@ BM25_B = 0.75
 
 _FOLD = str.maketrans({"ł": "l", "Ł": "l", "ß": "ss", "æ": "ae", "ø": "o", "đ": "d"})
 _NON_WORD = re.compile(r"[^\w+]+")
+# The Unicode blocks of combining diacritical marks (what NFKD splits off accented letters).
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 STOPWORDS = frozenset(
     [
@@ -318,8 +320,9 @@ def asker(text: str, lang: str | None = None) -> int:
 
 def fold(text: str) -> str:
     """Lowercase, drop diacritics (ł too), turn punctuation into spaces."""
-    text = unicodedata.normalize("NFKD", text.translate(_FOLD).lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.translate(_FOLD).lower()
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
     return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
 
 
