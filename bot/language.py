@@ -256,6 +256,7 @@ _COMMON = {
 }
 
 SUPPORTED = ("en", "pl")
+OTHER = tuple(lang for lang in _COMMON if lang not in SUPPORTED)  # recognised, not spoken
 
 
 def common_words(lang: str) -> frozenset[str]:

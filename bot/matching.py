@@ -459,6 +459,12 @@ class Matcher:
         }
         self._saturation = BM25_K1 + 1
         self._audience = np.asarray(leanings, dtype=np.float64)
+        self._function_words = {
+            lang: frozenset(
+                t for w in language.common_words(lang) for t in self.normalise.tokens(w)
+            )
+            for lang in language.OTHER
+        }
         self._vocabulary = sorted(self._idf)
         if embedder is not None:
             self._index_meanings(kb, embedder)
@@ -511,7 +517,8 @@ class Matcher:
 
     def evidence(self, question: str, meaning: bool = True) -> Evidence:
         """Every score behind the ranking of one question."""
-        tokens = self._tokens(question)
+        lang = language.detect(question)
+        tokens = self._tokens(question, lang)
         count = len(self.entry_ids)
         lexical = np.zeros(count)
         fuzzy = np.zeros(count)
@@ -533,30 +540,22 @@ class Matcher:
             )[0]
             fuzzy[self._start_owner] = np.maximum.reduceat(similarity, self._starts)
         words = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * fuzzy
-        audience = AUDIENCE_WEIGHT * asker(question) * self._audience
+        audience = AUDIENCE_WEIGHT * asker(question, lang) * self._audience
         if not meaning or self.embedder is None or not tokens:
             specificity = self._specificity(tokens)
             return Evidence(words, fuzzy, None, audience, words, specificity)
         closest, intent = self.semantic_scores(question)
-        meaning = (1 - INTENT_SHARE) * closest + INTENT_SHARE * intent
-        total = (1 - SEMANTIC_WEIGHT) * words + SEMANTIC_WEIGHT * meaning
+        total = (1 - SEMANTIC_WEIGHT) * words + SEMANTIC_WEIGHT * _blend(closest, intent)
         return Evidence(words, fuzzy, closest, audience, total, self._specificity(tokens), intent)
 
-    def _tokens(self, question: str) -> list[str]:
+    def _tokens(self, question: str, lang: str | None) -> list[str]:
         tokens = self.normalise.tokens(question)
-        lang = language.detect(question)
-        if lang is not None and lang not in language.SUPPORTED:
+        function_words = self._function_words.get(lang or "")
+        if function_words:
             # "was ist", "co je", "il": the most common words of another language are not
             # unknown vocabulary that would make the question look off topic ("Was ist KA220?").
-            function_words = self._function_words(lang)
             tokens = [t for t in tokens if t not in function_words] or tokens
         return list(dict.fromkeys(self._correct(t) for t in tokens))
-
-    @functools.cache  # noqa: B019 - one small set per language, for the matcher's lifetime
-    def _function_words(self, lang: str) -> frozenset[str]:
-        return frozenset(
-            t for word in language.common_words(lang) for t in self.normalise.tokens(word)
-        )
 
     def _specificity(self, tokens: list[str]) -> float:
         if len(tokens) > SHORT:
@@ -598,13 +597,17 @@ class Evidence:
             return None
         if self.intent is None:
             return self.meaning
-        return (1 - INTENT_SHARE) * self.meaning + INTENT_SHARE * self.intent
+        return _blend(self.meaning, self.intent)
 
     def vague(self, best: int, limits: Thresholds) -> bool:
         """A short question of common words ("What documents do I need?") that says about
         the same as no phrasing of its best entry: several entries could be meant."""
         closeness = self.fuzzy if self.meaning is None else self.meaning
         return self.specificity > limits.specific and closeness[best] < limits.close
+
+
+def _blend(closest: np.ndarray, intent: np.ndarray) -> np.ndarray:
+    return (1 - INTENT_SHARE) * closest + INTENT_SHARE * intent
 
 
 def _fit_ridge(vectors: np.ndarray, owners: np.ndarray, count: int) -> np.ndarray:

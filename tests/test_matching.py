@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 
 from bot import knowledge
@@ -169,3 +172,15 @@ def test_other_languages_are_answered_when_the_acronym_is_clear(
         "Combien coûte un billet de train?",
     ):
         assert matcher.rank(question).outcome != "answer", question
+
+
+def test_a_replaced_matcher_is_freed(kb: knowledge.KnowledgeBase) -> None:
+    """Every reload builds a new matcher; the old one (with its vectors) must not be kept
+    alive by a cache, or a bot that reloads often grows without end."""
+    matcher = Matcher(kb)
+    matcher.rank("Was ist die ECHE?")  # German: exercises the per-language word sets
+    matcher.rank("how much is the erasmus grant")
+    gone = weakref.ref(matcher)
+    del matcher
+    gc.collect()
+    assert gone() is None
