@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         (0.0, 2.0, 4.0, 6.0),
         range(30, 62, 2),
         (0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 1.0),
-        (0.1, 0.12, 0.15, 0.2, 0.3, 1.0),
+        (4, 5, 6, 7, 8, 10, 15, 1_000_000),
     ):
         limits = matching.Thresholds(float(confident), lead, matcher.thresholds.unsure, specific)
         right, top3, wrong, off = replay(rows, matcher.entry_ids, weight, limits, audience)
@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{'*' if is_current else ' ':2}{weight:>7.1f} {audience:>6.0f} "
             f"{limits.confident:>9.0f} "
-            f"{limits.clear_lead:>5.2f} {limits.specific:>8.2f} {100 * right / in_scope:>6.1f}% "
+            f"{limits.clear_lead:>5.2f} {min(limits.specific, 999):>8} "
+            f"{100 * right / in_scope:>6.1f}% "
             f"{100 * top3 / in_scope:>6.1f}% {100 * -negative_wrong / len(labelled):>5.1f}% "
             f"{off:>9}"
         )

@@ -43,18 +43,20 @@ class Thresholds:
     clear_lead: float  # ...when the runner-up scores at most this share of the best
     unsure: float  # below this nothing is close: "I don't know"
     # A short question (at most SHORT words after stopwords) is answered outright only if one of
-    # its words is found in at most this share of the entries, or if it says about the same as
-    # a phrasing of its best entry (closeness at least ``close``). "Am I eligible?" or "What
-    # documents do I need?" get the top three to choose from instead.
-    specific: float = 1.0
+    # its words is found in at most this many entries, or if it says about the same as a
+    # phrasing of its best entry (closeness at least ``close``). "Am I eligible?" or "What
+    # documents do I need?" get the top three to choose from instead. A count, not a share: as
+    # the knowledge base grows, a word in 7 entries stays common ("what time does the
+    # supermarket close" does not turn into a confident answer about deadlines).
+    specific: int = 1_000_000
     close: float = 80.0
 
 
 SHORT = 4
 
 # Tuned with `python -m bot eval` on the real questions; see README "Accuracy".
-LEXICAL_ONLY = Thresholds(confident=40.0, clear_lead=0.9, unsure=25.0, specific=0.15)
-WITH_SEMANTIC = Thresholds(confident=40.5, clear_lead=0.88, unsure=25.0, specific=0.12)
+LEXICAL_ONLY = Thresholds(confident=40.0, clear_lead=0.9, unsure=25.0, specific=8)
+WITH_SEMANTIC = Thresholds(confident=40.5, clear_lead=0.88, unsure=25.0, specific=6)
 LEXICAL_WEIGHT = 0.7
 SEMANTIC_WEIGHT = 0.425  # share of the embedding score in the final score, when there is one
 SIMILARITY_FLOOR = 0.8  # cosine at or below this is "unrelated" (e5 rarely goes lower)
@@ -444,7 +446,7 @@ class Matcher:
             for t, df in document_frequency.items()
         }
         self._unknown_idf = math.log(1 + (count + 0.5) / 0.5)
-        self._share = {t: df / count for t, df in document_frequency.items()}
+        self._document_frequency = dict(document_frequency)
         lengths = [sum(bag.values()) for bag in bags]
         average = sum(lengths) / count if lengths else 1.0
         postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
@@ -557,10 +559,11 @@ class Matcher:
             tokens = [t for t in tokens if t not in function_words] or tokens
         return list(dict.fromkeys(self._correct(t) for t in tokens))
 
-    def _specificity(self, tokens: list[str]) -> float:
+    def _specificity(self, tokens: list[str]) -> int:
         if len(tokens) > SHORT:
-            return 0.0  # a longer question: its words together give the context
-        return min((self._share[t] for t in tokens if t in self._share), default=1.0)
+            return 0  # a longer question: its words together give the context
+        known = (self._document_frequency[t] for t in tokens if t in self._document_frequency)
+        return min(known, default=len(self.entry_ids))
 
     def rank(self, question: str, limit: int = 3) -> Ranking:
         """The best ``limit`` entries and whether to answer, suggest or abstain."""
@@ -585,9 +588,9 @@ class Evidence:
     meaning: np.ndarray | None  # closeness to the closest phrasing (None: embeddings off)
     audience: np.ndarray  # points for (or against) the entry from who is asking: order only
     total: np.ndarray  # what decides: words, or words and meaning
-    # The smallest share of entries one of the question's words is found in; 0.0 for a
-    # question of more than SHORT words. Low for "KA220 budget", high for "am I eligible".
-    specificity: float
+    # The fewest entries one of the question's words is found in; 0 for a question of more
+    # than SHORT words. Low for "KA220 budget", high for "am I eligible".
+    specificity: int
     intent: np.ndarray | None = None  # the classifier's reading of the embedding (None: off)
 
     @property
