@@ -93,22 +93,20 @@ def main(argv: list[str] | None = None) -> int:
     rows = score_all(matcher, args.files)
     labelled = [r for r in rows if not r.off_topic]
     in_scope = sum(r.expect is not None for r in labelled)
-    weights = (0.3, 0.4, 0.5, 0.6) if embedder else (0.0,)
-    current = (
-        matching.SEMANTIC_WEIGHT if embedder else 0.0,
-        matching.AUDIENCE_WEIGHT,
-        matcher.thresholds,
-    )
+    now = matcher.thresholds
+    current = (matching.SEMANTIC_WEIGHT if embedder else 0.0, matching.AUDIENCE_WEIGHT, now)
+    # Each grid holds the value in use, so the setting in use is always replayed too.
+    weights = sorted({0.3, 0.4, 0.5, 0.6, current[0]}) if embedder else [0.0]
 
     results = []
     for weight, audience, confident, lead, specific in itertools.product(
         weights,
-        (0.0, 2.0, 4.0, 6.0),
-        range(30, 62, 2),
-        (0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 1.0),
-        (4, 5, 6, 7, 8, 10, 15, 1_000_000),
+        sorted({0.0, 2.0, 4.0, 6.0, matching.AUDIENCE_WEIGHT}),
+        sorted({*map(float, range(30, 62, 2)), now.confident}),
+        sorted({0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 1.0, now.clear_lead}),
+        sorted({4, 5, 6, 7, 8, 10, 15, 1_000_000, now.specific}),
     ):
-        limits = matching.Thresholds(float(confident), lead, matcher.thresholds.unsure, specific)
+        limits = matching.Thresholds(confident, lead, now.unsure, specific)
         right, top3, wrong, off = replay(rows, matcher.entry_ids, weight, limits, audience)
         is_current = (weight, audience, limits) == current
         results.append((right, -wrong, top3, off, weight, audience, limits, is_current))
@@ -128,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for right, negative_wrong, top3, off, weight, audience, limits, is_current in shown:
         print(
-            f"{'*' if is_current else ' ':2}{weight:>7.1f} {audience:>6.0f} "
-            f"{limits.confident:>9.0f} "
+            f"{'*' if is_current else ' ':2}{weight:>7.3f} {audience:>6.0f} "
+            f"{limits.confident:>9.1f} "
             f"{limits.clear_lead:>5.2f} {min(limits.specific, 999):>8} "
             f"{100 * right / in_scope:>6.1f}% "
             f"{100 * top3 / in_scope:>6.1f}% {100 * -negative_wrong / len(labelled):>5.1f}% "
