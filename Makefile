@@ -19,7 +19,7 @@ EXTRA_SET := eval/real-questions-extra.yaml
 # Accuracy gates at the level reached (README "Accuracy"); raise them, never lower them.
 EVAL_GATES := --gate 'top1>=34' --gate 'top3>=86' --gate 'en.top1>=35' --gate 'pl.top1>=45' \
 	--gate 'en.top3>=88' --gate 'pl.top3>=90' --gate 'abstained>=90' --gate 'wrong_confident<=3'
-EXTRA_GATES := --gate 'top1>=37' --gate 'top3>=88' --gate 'en.top1>=37' --gate 'pl.top1>=46' \
+EXTRA_GATES := --gate 'top1>=37' --gate 'top3>=90' --gate 'en.top1>=37' --gate 'pl.top1>=46' \
 	--gate 'abstained>=92' --gate 'wrong_confident<=3'
 
 test: $(STAMP)
