@@ -170,6 +170,8 @@ def test_other_languages_are_answered_when_the_acronym_is_clear(
         ("Co je OLS?", "online-language-support"),
         ("Wie beantrage ich eine OID?", "eu-login-oid-registration"),
         ("Was ist eine Erasmus Akkreditierung?", "accreditation"),
+        ("Potřebuji pojištění na Erasmus?", "insurance"),
+        ("¿Hay alojamiento para estudiantes Erasmus?", "accommodation"),
     ):
         ranking = matcher.rank(question)
         assert (ranking.outcome, ranking.matches[0].entry_id) == ("answer", expected), ranking
