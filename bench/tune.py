@@ -83,12 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path, default=DEFAULT_SETS)
     parser.add_argument("--max-wrong", type=float, default=5.0, help="percent of all questions")
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache")
+    parser.add_argument(
+        "--words-only", action="store_true", help="tune LEXICAL_ONLY (BOT_SEMANTIC=off)"
+    )
     args = parser.parse_args(argv)
 
     kb = knowledge.load(ROOT / "knowledge").kb
     if kb is None:
         raise SystemExit("knowledge/ has errors; run `python -m bot validate`")
-    embedder = make_embedder("auto", args.cache)
+    embedder = make_embedder("off" if args.words_only else "auto", args.cache)
     matcher = matching.Matcher(kb, embedder)
     rows = score_all(matcher, args.files)
     labelled = [r for r in rows if not r.off_topic]

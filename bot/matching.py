@@ -55,7 +55,7 @@ class Thresholds:
 SHORT = 4
 
 # Tuned with `python -m bot eval` on the real questions; see README "Accuracy".
-LEXICAL_ONLY = Thresholds(confident=40.0, clear_lead=0.9, unsure=25.0, specific=8)
+LEXICAL_ONLY = Thresholds(confident=50.0, clear_lead=0.92, unsure=25.0, specific=6)
 WITH_SEMANTIC = Thresholds(confident=40.5, clear_lead=0.88, unsure=25.0, specific=6)
 LEXICAL_WEIGHT = 0.7
 SEMANTIC_WEIGHT = 0.425  # share of the embedding score in the final score, when there is one

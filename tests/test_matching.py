@@ -162,8 +162,10 @@ def test_other_languages_are_answered_when_the_acronym_is_clear(
     kb: knowledge.KnowledgeBase, mode: str
 ) -> None:
     """"Was ist die ECHE?" or "Co je OLS?" is answered (in English, by the assistant), while a
-    question about something else in German, Czech, Italian or French is not."""
+    question about something else in German, Czech, Italian or French is not. Words alone
+    answer only when the match is strong; otherwise the right entry is the first choice."""
     matcher = Matcher(kb, make_embedder(mode, CACHE))
+    outcomes = {"answer"} if matcher.embedder is not None else {"answer", "suggest"}
     for question, expected in (
         ("Was ist die ECHE?", "eche"),
         ("Cos'è il BIP?", "blended-intensive-programmes"),
@@ -174,7 +176,8 @@ def test_other_languages_are_answered_when_the_acronym_is_clear(
         ("¿Hay alojamiento para estudiantes Erasmus?", "accommodation"),
     ):
         ranking = matcher.rank(question)
-        assert (ranking.outcome, ranking.matches[0].entry_id) == ("answer", expected), ranking
+        assert ranking.outcome in outcomes, ranking
+        assert ranking.matches[0].entry_id == expected, ranking
     for question in (
         "Wie ist das Wetter in Berlin?",
         "Wo kann ich Pizza kaufen?",
