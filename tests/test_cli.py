@@ -11,11 +11,14 @@ from pathlib import Path
 
 from bot.assistant import Assistant
 from bot.terminal import TerminalChat
-from tests.conftest import ROOT
+from tests.conftest import CACHE, ROOT
 
 
 def run(*args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    # The phrasings' vectors the session fixture warmed: a fresh clone has no other cache, and
+    # embedding all of them again in every process takes half a minute on a busy machine.
+    environment["BOT_CACHE_DIR"] = str(CACHE)
     environment.update(env)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
