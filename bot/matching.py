@@ -310,6 +310,7 @@ _ORGANISATION = {
 }
 
 
+@functools.lru_cache(maxsize=16384)  # every phrasing at every reload, and each question once
 def asker(text: str, lang: str | None = None) -> int:
     """+1 when a person asks for themselves ("can I…"), -1 for an organisation ("can we…",
     "our school"), 0 when the words do not tell."""
@@ -339,10 +340,19 @@ def stem(token: str) -> str:
     return token
 
 
+# The knowledge base's own texts, normalised, for the synonyms they were normalised with: a
+# reload re-indexes mostly unchanged phrasings, and normalising them is most of the index time.
+_INDEXED: dict[tuple[tuple[str, ...], ...], dict[str, tuple[str, ...]]] = {}
+
+
 class Normaliser:
     """fold -> stem -> synonyms to one canonical token -> stopwords removed."""
 
     def __init__(self, synonyms: tuple[tuple[str, ...], ...]) -> None:
+        if synonyms not in _INDEXED:
+            _INDEXED.clear()  # synonyms edited: every text normalises differently now
+            _INDEXED[synonyms] = {}
+        self._indexed = _INDEXED[synonyms]
         self._canonical: dict[str, str] = {}
         for row in synonyms:
             canonical = "_".join(self._stems(row[0]))
@@ -366,6 +376,14 @@ class Normaliser:
         if self._pattern is not None:
             stemmed = self._pattern.sub(lambda m: self._canonical[m.group(1)], stemmed)
         return [t for t in stemmed.split() if t not in STOPWORDS]
+
+    def indexed_tokens(self, text: str) -> tuple[str, ...]:
+        """``tokens`` for a knowledge-base text, remembered across reloads (never for
+        questions: they would grow the memory without end)."""
+        found = self._indexed.get(text)
+        if found is None:
+            found = self._indexed[text] = tuple(self.tokens(text))
+        return found
 
     def __call__(self, text: str) -> str:
         return " ".join(self.tokens(text))
@@ -399,7 +417,9 @@ class Matcher:
       words the knowledge base has never seen scores low and the assistant abstains;
     - fuzzy: the closest single phrasing by rapidfuzz's token_sort_ratio (typos, word order);
     and, with an embedder, a third one for meaning (``SEMANTIC_WEIGHT`` of the total): the
-    cosine of the question to the entry's closest phrasing or title in e5's embedding space.
+    cosine of the question to the entry's closest phrasing or title in e5's embedding space,
+    blended with a ridge classifier fitted on all phrasings (``INTENT_SHARE``). Who is asking
+    (``asker``) then reorders the candidates.
     """
 
     def __init__(self, kb: KnowledgeBase, embedder: Embedder | None = None) -> None:
@@ -418,7 +438,7 @@ class Matcher:
             for lang_questions in entry.questions.values():
                 texts.extend(lang_questions)
             for text in texts:
-                tokens = self.normalise.tokens(text)
+                tokens = self.normalise.indexed_tokens(text)
                 for token in set(tokens):
                     bag[token] += 1.0
                 if tokens:
@@ -427,7 +447,7 @@ class Matcher:
             # Words of the answer are known vocabulary (a question using them is on topic)
             # even when, as tuned now, they add nothing to the score (ANSWER_WEIGHT = 0).
             for answer in entry.answer.values():
-                for token in set(self.normalise.tokens(_strip_tags(answer))):
+                for token in set(self.normalise.indexed_tokens(_strip_tags(answer))):
                     bag[token] += ANSWER_WEIGHT
             bags.append(bag)
         # token_sort_ratio == ratio of the sorted words: sort once here, not on every question.

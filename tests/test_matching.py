@@ -11,7 +11,7 @@ import yaml
 
 from bot import knowledge
 from bot.assistant import Assistant
-from bot.matching import Matcher, asker, fold, stem
+from bot.matching import Matcher, Normaliser, asker, fold, stem
 from bot.semantic import installed, make_embedder
 from tests.conftest import CACHE, ROOT
 
@@ -216,3 +216,14 @@ def test_a_growing_knowledge_base_does_not_start_answering_off_topic(
     matcher = Matcher(grown, make_embedder("on", CACHE))
     for question in OFF_TOPIC:
         assert matcher.rank(question).outcome != "answer", question
+
+
+def test_an_edit_of_the_synonyms_renormalises_every_phrasing(kb: knowledge.KnowledgeBase) -> None:
+    """Normalised phrasings are remembered across reloads, but not across a synonyms edit:
+    a phrasing must be read with the synonyms of the knowledge base being loaded."""
+    text = "cooperation partnership for our school"
+    with_synonyms = Normaliser(kb.synonyms).indexed_tokens(text)
+    without = Normaliser(()).indexed_tokens(text)
+    assert "ka220" in with_synonyms
+    assert "ka220" not in without and "partnership" in " ".join(without)
+    assert Normaliser(kb.synonyms).indexed_tokens(text) == with_synonyms
