@@ -563,12 +563,12 @@ class Matcher:
             fuzzy[self._start_owner] = np.maximum.reduceat(similarity, self._starts)
         words = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * fuzzy
         audience = AUDIENCE_WEIGHT * asker(question, lang) * self._audience
+        specificity = self._specificity(tokens)
         if not meaning or self.embedder is None or not tokens:
-            specificity = self._specificity(tokens)
-            return Evidence(words, fuzzy, None, audience, words, specificity)
+            return Evidence(words, fuzzy, None, None, audience, words, specificity)
         closest, intent = self.semantic_scores(question)
         total = (1 - SEMANTIC_WEIGHT) * words + SEMANTIC_WEIGHT * _blend(closest, intent)
-        return Evidence(words, fuzzy, closest, audience, total, self._specificity(tokens), intent)
+        return Evidence(words, fuzzy, closest, intent, audience, total, specificity)
 
     def _tokens(self, question: str, lang: str | None) -> list[str]:
         tokens = self.normalise.tokens(question)
@@ -606,20 +606,18 @@ class Evidence:
     words: np.ndarray  # BM25 coverage blended with fuzzy
     fuzzy: np.ndarray  # similarity of the words to the entry's closest phrasing
     meaning: np.ndarray | None  # closeness to the closest phrasing (None: embeddings off)
+    intent: np.ndarray | None  # the classifier's reading of the embedding (None with meaning)
     audience: np.ndarray  # points for (or against) the entry from who is asking: order only
     total: np.ndarray  # what decides: words, or words and meaning
     # The fewest entries one of the question's words is found in; 0 for a question of more
     # than SHORT words. Low for "KA220 budget", high for "am I eligible".
     specificity: int
-    intent: np.ndarray | None = None  # the classifier's reading of the embedding (None: off)
 
     @property
     def understood(self) -> np.ndarray | None:
         """The meaning score that goes into ``total``: closest phrasing and classifier."""
-        if self.meaning is None:
+        if self.meaning is None or self.intent is None:
             return None
-        if self.intent is None:
-            return self.meaning
         return _blend(self.meaning, self.intent)
 
     def vague(self, best: int, limits: Thresholds) -> bool:
