@@ -19,11 +19,11 @@ EXTRA_SET := eval/real-questions-extra.yaml
 # Collected after the last tuning and kept out of `make tune`: the check that nothing is overfitted.
 MORE_SET := eval/real-questions-more.yaml
 # Accuracy gates at the level reached (README "Accuracy"); raise them, never lower them.
-EVAL_GATES := --gate 'top1>=34' --gate 'top3>=86' --gate 'en.top1>=35' --gate 'pl.top1>=45' \
-	--gate 'en.top3>=88' --gate 'pl.top3>=90' --gate 'abstained>=90' --gate 'wrong_confident<=3'
-EXTRA_GATES := --gate 'top1>=37' --gate 'top3>=90' --gate 'en.top1>=37' --gate 'pl.top1>=46' \
+EVAL_GATES := --gate 'top1>=34' --gate 'top3>=87' --gate 'en.top1>=35' --gate 'pl.top1>=45' \
+	--gate 'en.top3>=91' --gate 'pl.top3>=90' --gate 'abstained>=90' --gate 'wrong_confident<=3'
+EXTRA_GATES := --gate 'top1>=37' --gate 'top3>=91' --gate 'en.top1>=37' --gate 'pl.top1>=46' \
 	--gate 'abstained>=92' --gate 'wrong_confident<=3'
-MORE_GATES := --gate 'top1>=26' --gate 'top3>=73' --gate 'abstained>=100' --gate 'wrong_confident<=4'
+MORE_GATES := --gate 'top1>=28' --gate 'top3>=82' --gate 'abstained>=100' --gate 'wrong_confident<=4'
 
 test: $(STAMP)
 	$(PY) -m ruff check bot tests bench

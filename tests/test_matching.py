@@ -150,6 +150,18 @@ def test_who_is_asking_orders_the_candidates(kb: knowledge.KnowledgeBase, mode: 
 
 
 @pytest.mark.parametrize("mode", ["auto", "off"])
+def test_a_question_that_does_not_say_who_asks_is_read_as_a_persons(
+    kb: knowledge.KnowledgeBase, mode: str
+) -> None:
+    """Most people writing to the assistant ask for themselves: "how long does it last?" offers
+    the length of a stay first, not of a partnership; "our project" still gets the projects."""
+    matcher = Matcher(kb, make_embedder(mode, CACHE))
+    assert matcher.rank("how long does it last?").matches[0].entry_id == "mobility-duration-cap"
+    first = matcher.rank("how long can our project last?").matches[0].entry_id
+    assert first != "mobility-duration-cap", first
+
+
+@pytest.mark.parametrize("mode", ["auto", "off"])
 def test_other_languages_are_answered_when_the_acronym_is_clear(
     kb: knowledge.KnowledgeBase, mode: str
 ) -> None:
