@@ -20,10 +20,12 @@ EXTRA_SET := eval/real-questions-extra.yaml
 MORE_SET := eval/real-questions-more.yaml
 # Accuracy gates at the level reached (README "Accuracy"); raise them, never lower them.
 EVAL_GATES := --gate 'top1>=34' --gate 'top3>=87' --gate 'en.top1>=35' --gate 'pl.top1>=45' \
-	--gate 'en.top3>=91' --gate 'pl.top3>=90' --gate 'abstained>=90' --gate 'wrong_confident<=3'
+	--gate 'en.top3>=91' --gate 'pl.top3>=90' --gate 'abstained>=90' --gate 'wrong_confident<=3' \
+	--gate 'rank1>=65'
 EXTRA_GATES := --gate 'top1>=37' --gate 'top3>=91' --gate 'en.top1>=37' --gate 'pl.top1>=46' \
-	--gate 'abstained>=92' --gate 'wrong_confident<=3'
-MORE_GATES := --gate 'top1>=28' --gate 'top3>=82' --gate 'abstained>=100' --gate 'wrong_confident<=4'
+	--gate 'abstained>=92' --gate 'wrong_confident<=3' --gate 'rank1>=66'
+MORE_GATES := --gate 'top1>=28' --gate 'top3>=82' --gate 'abstained>=100' --gate 'wrong_confident<=4' \
+	--gate 'rank1>=64'
 
 test: $(STAMP)
 	$(PY) -m ruff check bot tests bench

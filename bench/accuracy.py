@@ -124,14 +124,12 @@ def _row(
     def p(value: float | None) -> str:
         return "—" if value is None else f"{value:.1f}%"
 
-    in_scope = [o for o in report.outcomes if o.in_scope]
-    ranked_first = sum(bool(o.top3) and o.top3[0] in (o.item.expect or ()) for o in in_scope)
     per_question = 1000.0 * seconds / max(s["questions"], 1)
     return [
         name,
         threshold,
         p(s["top1"]),
-        p(100.0 * ranked_first / len(in_scope) if in_scope else None),
+        p(s["rank1"]),
         p(s["top3"]),
         p(s["abstained"]),
         p(s["wrong_confident"]),

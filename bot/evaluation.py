@@ -36,6 +36,12 @@ class Outcome:
         return self.item.expect is not None and self.answered_id in self.item.expect
 
     @property
+    def ranked_first(self) -> bool:
+        """The best-ranked entry is right, whether it was answered or offered as a choice."""
+        expect = self.item.expect
+        return expect is not None and bool(self.top3) and self.top3[0] in expect
+
+    @property
     def in_top3(self) -> bool:
         return self.item.expect is not None and bool(self.item.expect & set(self.top3))
 
@@ -63,6 +69,7 @@ class Report:
             "in_scope": len(in_scope),
             "out_of_scope": len(out_scope),
             "top1": pct(sum(o.top1 for o in in_scope), len(in_scope)),
+            "rank1": pct(sum(o.ranked_first for o in in_scope), len(in_scope)),
             "top3": pct(sum(o.in_top3 for o in in_scope), len(in_scope)),
             "abstained": pct(sum(o.answered_id is None for o in out_scope), len(out_scope)),
             "wrong_confident": pct(sum(o.wrong_confident for o in chosen), len(chosen)),
@@ -108,7 +115,7 @@ def evaluate(assistant: Assistant, items: list[Item]) -> Report:
 
 def format_report(report: Report, misses_shown: int = 100) -> str:
     lines = [
-        f"{'':8} {'questions':>9} {'in-scope':>8} {'top-1':>7} {'top-3':>7} "
+        f"{'':8} {'questions':>9} {'in-scope':>8} {'top-1':>7} {'rank-1':>7} {'top-3':>7} "
         f"{'abstain':>8} {'wrong!':>7}"
     ]
     buckets = [None, "en", "pl", "other"]
@@ -121,10 +128,12 @@ def format_report(report: Report, misses_shown: int = 100) -> str:
         summaries[name] = s
         lines.append(
             f"{name:8} {s['questions']:>9} {s['in_scope']:>8} {_p(s['top1']):>7} "
-            f"{_p(s['top3']):>7} {_p(s['abstained']):>8} {_p(s['wrong_confident']):>7}"
+            f"{_p(s['rank1']):>7} {_p(s['top3']):>7} {_p(s['abstained']):>8} "
+            f"{_p(s['wrong_confident']):>7}"
         )
     lines.append(
-        "top-1/top-3: in-scope questions answered right / right among the first three;"
+        "top-1: in-scope questions answered right; rank-1: the best-ranked entry is right,"
+        " answered or offered first; top-3: right among the first three;"
         " abstain: out-of-scope questions not answered; wrong!: confident wrong answers"
         " among all questions."
     )

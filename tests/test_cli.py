@@ -81,17 +81,19 @@ def test_malformed_setting_is_one_clear_line() -> None:
 
 
 def test_eval_prints_a_json_summary_last(tmp_path: Path) -> None:
-    """`eval` ends with a JSON summary line and honours a failing --gate with exit code 1."""
+    """`eval` ends with a JSON summary line and honours a failing --gate with exit code 1.
+    A question whose right entry is offered first but not answered counts for rank-1 only."""
     questions = tmp_path / "q.yaml"
     questions.write_text(
         "- {q: what is ECHE, lang: en, expect: eche}\n"
+        "- {q: 'how long does it last?', lang: en, expect: mobility-duration-cap}\n"
         "- {q: how to bake bread, lang: en, expect: null}\n",
         encoding="utf-8",
     )
     result = run("eval", str(questions))
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary["all"]["top1"] == 100.0 and summary["all"]["abstained"] == 100.0
-    assert run("eval", str(questions), "--gate", "top1>=101").returncode == 1
+    summary = json.loads(result.stdout.strip().splitlines()[-1])["all"]
+    assert (summary["top1"], summary["rank1"], summary["abstained"]) == (50.0, 100.0, 100.0)
+    assert run("eval", str(questions), "--gate", "rank1>=101").returncode == 1
 
 
 def test_chat_command_without_a_token_opens_the_terminal_chat() -> None:
