@@ -33,7 +33,6 @@ _DEADLINE_WORDS = frozenset(
         "terminy",
         "terminu",
         "terminie",
-        "kiedy",
         "until",
         "date",
         "dates",
@@ -45,6 +44,31 @@ _DEADLINE_WORDS = frozenset(
         "uzaverka",
         "scadenza",
     ]
+)
+# "When" alone does not make a deadline question ("Kiedy akredytacja jest wymagana?" asks when
+# accreditation is needed); "when" with applying ("kiedy składać wniosek KA210") does.
+_WHEN_WORDS = frozenset(["when", "kiedy", "wann", "kdy", "quando", "cuando"])
+_APPLYING_STEMS = (
+    "apply",
+    "applic",
+    "submit",
+    "submission",
+    "open",
+    "close",
+    "wniosek",
+    "wnioski",
+    "wnioskow",
+    "sklada",
+    "skladan",
+    "zloz",
+    "zglos",
+    "zglasz",
+    "aplik",
+    "nabor",
+    "konkurs",
+    "otwier",
+    "zamyk",
+    "ubiega",
 )
 # Whole phrases (folded): a bare "pracownik" also appears in questions about staff mobility.
 _HUMAN_WORDS = (
@@ -281,7 +305,10 @@ class Assistant:
     def deadline_answer(self, question: str, lang: str) -> Reply | None:
         """For "next deadline for KA210?": the next date from the data, or that it has passed."""
         words = set(fold(question).split())
-        if not words & _DEADLINE_WORDS:
+        asks_when = bool(words & _WHEN_WORDS) and any(
+            w.startswith(_APPLYING_STEMS) for w in words
+        )
+        if not (words & _DEADLINE_WORDS or asks_when):
             return None
         action = self.asked_action(question)
         if action is None:

@@ -50,13 +50,20 @@ class Thresholds:
     # supermarket close" does not turn into a confident answer about deadlines).
     specific: int = 1_000_000
     close: float = 80.0
+    # ...and such a question is answered all the same when its best entry scores at least
+    # ``vague_floor`` and leads by far (the runner-up at most ``vague_lead`` of it): "Jak i kiedy
+    # otrzymam stypendium?" uses common words, yet only the grant-payment entry fits them.
+    vague_floor: float = float("inf")
+    vague_lead: float = 0.0
 
 
 SHORT = 4
 
 # Tuned with `python -m bot eval` on the real questions; see README "Accuracy".
 LEXICAL_ONLY = Thresholds(confident=50.0, clear_lead=0.92, unsure=25.0, specific=6)
-WITH_SEMANTIC = Thresholds(confident=40.5, clear_lead=0.88, unsure=25.0, specific=6)
+WITH_SEMANTIC = Thresholds(
+    confident=40.5, clear_lead=0.88, unsure=25.0, specific=6, vague_floor=60.0, vague_lead=0.75
+)
 LEXICAL_WEIGHT = 0.7
 SEMANTIC_WEIGHT = 0.425  # share of the embedding score in the final score, when there is one
 SIMILARITY_FLOOR = 0.8  # cosine at or below this is "unrelated" (e5 rarely goes lower)
@@ -601,7 +608,12 @@ class Matcher:
         top = np.argsort(-(scores + evidence.audience), kind="stable")[:limit]
         matches = tuple(Match(self.entry_ids[i], round(float(scores[i]), 1)) for i in top)
         outcome = decide(matches, self.thresholds)
-        if outcome == "answer" and evidence.vague(int(top[0]), self.thresholds):
+        limits = self.thresholds
+        runner_up = matches[1].score if len(matches) > 1 else 0.0
+        stands_out = matches[0].score >= limits.vague_floor and (
+            runner_up <= limits.vague_lead * matches[0].score
+        )
+        if outcome == "answer" and not stands_out and evidence.vague(int(top[0]), limits):
             return Ranking("suggest", matches, vague=True)  # let the person pick
         return Ranking(outcome, matches)
 

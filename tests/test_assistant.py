@@ -89,6 +89,24 @@ def test_deadline_answer_in_polish() -> None:
     assert "Najbliższy termin" in reply.text
 
 
+def test_when_with_applying_is_a_deadline_question() -> None:
+    """"When can we apply for KA210?" names no deadline word but asks for one."""
+    assistant = sample(datetime(2026, 2, 1, tzinfo=BRUSSELS))
+    for question in ("When can we apply for KA210?", "kiedy składać wniosek na KA210"):
+        reply = assistant.answer(question)
+        assert reply.kind == "deadline", question
+        assert "2026-03-05 12:00" in reply.text
+
+
+def test_when_without_applying_is_not_a_deadline_question(assistant: Assistant) -> None:
+    """"When is accreditation needed?" asks about a condition: the accreditation entry, no date."""
+    questions = ("kiedy potrzebna jest akredytacja erasmusa", "when is an accreditation needed")
+    for question in questions:
+        reply = assistant.answer(question)
+        assert reply.kind != "deadline", question
+        assert reply.ranking is not None and reply.ranking.matches[0].entry_id == "accreditation"
+
+
 def test_every_entry_renders_as_valid_telegram_html(assistant: Assistant) -> None:
     """Each entry in both languages renders to valid HTML that fits one message."""
     for entry_id in assistant.kb.entries:
