@@ -141,6 +141,20 @@ def test_answer_too_long_for_one_message(kb_dir: Path) -> None:
     assert any("would not fit one Telegram message" in m for m in messages(kb_dir))
 
 
+def test_answer_too_long_for_a_phone_is_a_warning(kb_dir: Path) -> None:
+    """An answer over 900 visible characters loads, with a warning that says how long it is."""
+    edit(kb_dir / "entries" / "sample.yaml", "Test answer about KA210.", "x" * 950)
+    result = knowledge.load(kb_dir, today=date(2026, 11, 24))
+    assert result.kb is not None
+    assert any("is 950 characters, more than 900" in p.message for p in result.warnings)
+
+
+def test_shipped_answers_fit_a_phone_screen() -> None:
+    """No answer in the real knowledge base is over the phone length: no warnings at all."""
+    result = knowledge.load(KNOWLEDGE)
+    assert [str(p) for p in result.warnings] == []
+
+
 def test_old_verification_date_is_a_warning(kb_dir: Path) -> None:
     """Answers verified over a year ago still load, with a warning."""
     result = knowledge.load(kb_dir, today=date(2028, 1, 1))
