@@ -613,9 +613,11 @@ class Matcher:
         stands_out = matches[0].score >= limits.vague_floor and (
             runner_up <= limits.vague_lead * matches[0].score
         )
-        if outcome == "answer" and not stands_out and evidence.vague(int(top[0]), limits):
-            return Ranking("suggest", matches, vague=True)  # let the person pick
-        return Ranking(outcome, matches)
+        if outcome == "none" or stands_out or not evidence.vague(int(top[0]), limits):
+            return Ranking(outcome, matches)
+        # Vague: let the person pick, and say the question could mean several things (also
+        # when a close race made it a choice anyway: "is there a limit?" of what?).
+        return Ranking("suggest", matches, vague=True)
 
 
 @dataclass(frozen=True)
