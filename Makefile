@@ -24,8 +24,8 @@ FRESH_SET := eval/real-questions-fresh.yaml
 EVAL_GATES := --gate 'top1>=34' --gate 'top3>=87' --gate 'en.top1>=35' --gate 'pl.top1>=45' \
 	--gate 'en.top3>=91' --gate 'pl.top3>=90' --gate 'abstained>=90' --gate 'wrong_confident<=3' \
 	--gate 'rank1>=65'
-EXTRA_GATES := --gate 'top1>=39' --gate 'top3>=91' --gate 'en.top1>=40' --gate 'pl.top1>=50' \
-	--gate 'abstained>=92' --gate 'wrong_confident<=3' --gate 'rank1>=66'
+EXTRA_GATES := --gate 'top1>=40' --gate 'top3>=91' --gate 'en.top1>=42' --gate 'pl.top1>=50' \
+	--gate 'abstained>=92' --gate 'wrong_confident<=2' --gate 'rank1>=67'
 MORE_GATES := --gate 'top1>=31' --gate 'top3>=82' --gate 'abstained>=100' --gate 'wrong_confident<=4' \
 	--gate 'rank1>=64'
 FRESH_GATES := --gate 'top1>=29' --gate 'top3>=85' --gate 'abstained>=75' --gate 'wrong_confident<=3' \
