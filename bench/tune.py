@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -65,8 +65,7 @@ def replay(
             scores = (1 - weight) * evidence.words + weight * evidence.understood
         order = np.argsort(-(scores + scale * evidence.audience), kind="stable")[:3]
         matches = tuple(matching.Match(ids[i], float(scores[i])) for i in order)
-        answered = matching.decide(matches, limits) == "answer"
-        answered = answered and not evidence.vague(int(order[0]), limits)
+        answered = matching.settle(matches, evidence, int(order[0]), limits)[0] == "answer"
         hit = row.expect is not None and matches[0].entry_id in row.expect
         top3 += row.expect is not None and bool(row.expect & {m.entry_id for m in matches})
         if answered and row.off_topic:
@@ -109,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         sorted({0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 1.0, now.clear_lead}),
         sorted({4, 5, 6, 7, 8, 10, 15, 1_000_000, now.specific}),
     ):
-        limits = matching.Thresholds(confident, lead, now.unsure, specific)
+        limits = replace(now, confident=confident, clear_lead=lead, specific=specific)
         right, top3, wrong, off = replay(rows, matcher.entry_ids, weight, limits, audience)
         is_current = (weight, audience, limits) == current
         results.append((right, -wrong, top3, off, weight, audience, limits, is_current))

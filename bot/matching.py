@@ -607,17 +607,8 @@ class Matcher:
             return Ranking("none", ())
         top = np.argsort(-(scores + evidence.audience), kind="stable")[:limit]
         matches = tuple(Match(self.entry_ids[i], round(float(scores[i]), 1)) for i in top)
-        outcome = decide(matches, self.thresholds)
-        limits = self.thresholds
-        runner_up = matches[1].score if len(matches) > 1 else 0.0
-        stands_out = matches[0].score >= limits.vague_floor and (
-            runner_up <= limits.vague_lead * matches[0].score
-        )
-        if outcome == "none" or stands_out or not evidence.vague(int(top[0]), limits):
-            return Ranking(outcome, matches)
-        # Vague: let the person pick, and say the question could mean several things (also
-        # when a close race made it a choice anyway: "is there a limit?" of what?).
-        return Ranking("suggest", matches, vague=True)
+        outcome, vague = settle(matches, evidence, int(top[0]), self.thresholds)
+        return Ranking(outcome, matches, vague=vague)
 
 
 @dataclass(frozen=True)
@@ -676,6 +667,23 @@ def _leaning(questions: dict[str, list[str]]) -> float:
 
 def _strip_tags(text: str) -> str:
     return re.sub(r"<[^>]+>", " ", re.sub(r'href="[^"]*"', "", text))
+
+
+def settle(
+    matches: tuple[Match, ...], evidence: Evidence, best: int, limits: Thresholds
+) -> tuple[Outcome, bool]:
+    """What to do with a ranking (``best``: index of the first match), and whether the question
+    is vague. A vague question gets a choice, with a reply saying it could fit several topics
+    (also when a close race made it a choice anyway: "is there a limit?" of what?), unless its
+    best entry stands out."""
+    outcome = decide(matches, limits)
+    runner_up = matches[1].score if len(matches) > 1 else 0.0
+    stands_out = matches[0].score >= limits.vague_floor and (
+        runner_up <= limits.vague_lead * matches[0].score
+    )
+    if outcome == "none" or stands_out or not evidence.vague(best, limits):
+        return outcome, False
+    return "suggest", True
 
 
 def decide(matches: tuple[Match, ...], limits: Thresholds = LEXICAL_ONLY) -> Outcome:
