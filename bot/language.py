@@ -6,6 +6,8 @@ import re
 
 _PL_LETTERS = re.compile(r"[ąćęłńśźżĄĆĘŁŃŚŹŻ]")
 _WORDS = re.compile(r"[^\W\d_]+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
 
 # A few dozen of the most frequent words per language are enough for chat-length messages.
 _COMMON = {
@@ -268,6 +270,14 @@ def detect(text: str) -> str | None:
     """The likely language code of ``text``, or None when there is nothing to go on."""
     if _PL_LETTERS.search(text):
         return "pl"
+    cyrillic = len(_CYRILLIC.findall(text))
+    if cyrillic and cyrillic >= len(_LATIN.findall(text)):
+        # Many students in Białystok write in Ukrainian, Russian or Belarusian; "KA131" or
+        # "Erasmus" in Latin letters does not make such a question English.
+        lowered = text.lower()
+        if re.search("[іїєґ]", lowered) and not re.search("[ўыэъ]", lowered):
+            return "uk"
+        return "be" if "ў" in lowered else "ru"
     words = [w.lower() for w in _WORDS.findall(text)]
     if not words:
         return None

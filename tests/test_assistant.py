@@ -44,6 +44,20 @@ def test_awkward_input_gets_a_valid_reply(assistant: Assistant, text: str) -> No
     assert "<script>" not in reply.text
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Скільки становить стипендія Erasmus для студентів?", "Как подать заявку на Erasmus?"],
+)
+def test_cyrillic_question_is_told_which_languages_are_spoken(
+    assistant: Assistant, text: str
+) -> None:
+    """A Ukrainian or Russian question is answered in English with a note on the languages
+    spoken, even when the user's chat language is Polish."""
+    reply = assistant.answer(text, "pl")
+    assert reply.lang == "en"
+    assert reply.text.startswith("ℹ️ I speak English and Polish")
+
+
 def test_off_topic_question_is_not_answered(assistant: Assistant) -> None:
     """A question about something else gets an honest "I don't know" and a way to a person."""
     reply = assistant.answer("what is the weather in Lisbon tomorrow")
