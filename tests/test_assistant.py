@@ -58,6 +58,14 @@ def test_cyrillic_question_is_told_which_languages_are_spoken(
     assert reply.text.startswith("ℹ️ I speak English and Polish")
 
 
+def test_ukrainian_keywords_find_the_topic(assistant: Assistant) -> None:
+    """Ukrainian words for the main topics are synonyms too: an insurance question written in
+    Ukrainian ranks the insurance entry first."""
+    reply = assistant.answer("Чи потрібна страховка на Erasmus?", "pl")
+    assert reply.ranking is not None
+    assert reply.ranking.matches[0].entry_id == "insurance"
+
+
 def test_off_topic_question_is_not_answered(assistant: Assistant) -> None:
     """A question about something else gets an honest "I don't know" and a way to a person."""
     reply = assistant.answer("what is the weather in Lisbon tomorrow")
