@@ -7,6 +7,7 @@ import os
 import signal
 import sqlite3
 import sys
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -149,11 +150,13 @@ async def test_server_errors_are_retried_with_backoff(storage: Storage, api: Fak
 
 
 async def test_broadcast_survives_sigkill(tmp_path: Path, api: FakeBotApi) -> None:
-    """1,000 subscribers, the delivery process SIGKILLed mid-broadcast and restarted: each
-    subscriber gets the announcement exactly once.
+    """1,000 subscribers, the delivery process SIGKILLed mid-broadcast and restarted: every
+    subscriber gets the announcement, and only the few sends in flight at the kill can repeat.
 
     The kill lands while a send is on the wire (the plug pulled before Telegram accepted it);
-    the restarted process sends what was not confirmed.
+    the restarted process sends what was not confirmed. Telegram has no idempotency key, so a
+    send it accepted whose answer the dead process never recorded is sent again: at most the
+    deliverer's concurrency (8), usually none (a loaded machine widens the window).
     """
     db_path = tmp_path / "bot.sqlite3"
     store = await Storage.open(db_path)
@@ -182,8 +185,10 @@ async def test_broadcast_survives_sigkill(tmp_path: Path, api: FakeBotApi) -> No
 
     second = await asyncio.create_subprocess_exec(*command, env=env, cwd=ROOT)
     assert await asyncio.wait_for(second.wait(), 60) == 0
-    chats = [int(c.params["chat_id"]) for c in api.sent()]
-    assert sorted(chats) == list(range(1, 1001)), "each subscriber exactly once"
+    received = Counter(int(c.params["chat_id"]) for c in api.sent())
+    assert set(received) == set(range(1, 1001)), "no subscriber missed"
+    repeated = sum(count - 1 for count in received.values())
+    assert repeated <= 8, "only the sends in flight at the kill (the concurrency) repeat"
     with sqlite3.connect(db_path) as db:
         assert db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall() == [
             ("sent", 1000)
