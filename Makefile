@@ -20,6 +20,8 @@ EXTRA_SET := eval/real-questions-extra.yaml
 MORE_SET := eval/real-questions-more.yaml
 # A fourth set collected on 2026-11-25, also held out from tuning and from knowledge-base edits.
 FRESH_SET := eval/real-questions-fresh.yaml
+# 11 real questions in Ukrainian and Russian (5 in scope): too few for accuracy; gated on safety.
+CYRILLIC_SET := eval/real-questions-cyrillic.yaml
 # Accuracy gates at the level reached (README "Accuracy"); raise them, never lower them.
 EVAL_GATES := --gate 'top1>=34' --gate 'top3>=87' --gate 'en.top1>=35' --gate 'pl.top1>=45' \
 	--gate 'en.top3>=91' --gate 'pl.top3>=90' --gate 'abstained>=90' --gate 'wrong_confident<=3' \
@@ -30,6 +32,7 @@ MORE_GATES := --gate 'top1>=31' --gate 'top3>=82' --gate 'abstained>=100' --gate
 	--gate 'rank1>=64'
 FRESH_GATES := --gate 'top1>=29' --gate 'top3>=85' --gate 'abstained>=75' --gate 'wrong_confident<=3' \
 	--gate 'rank1>=71'
+CYRILLIC_GATES := --gate 'abstained>=100' --gate 'wrong_confident<=0'
 
 test: $(STAMP)
 	$(PY) -m ruff check bot tests bench
@@ -41,9 +44,10 @@ test: $(STAMP)
 	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(EXTRA_SET) --misses 0 $(EXTRA_GATES)
 	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(MORE_SET) --misses 0 $(MORE_GATES)
 	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(FRESH_SET) --misses 0 $(FRESH_GATES)
+	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(CYRILLIC_SET) --misses 0 $(CYRILLIC_GATES)
 
 eval: $(STAMP)
-	$(PY) -m bot eval $(EVAL_SET) $(EXTRA_SET) $(MORE_SET) $(FRESH_SET)
+	$(PY) -m bot eval $(EVAL_SET) $(EXTRA_SET) $(MORE_SET) $(FRESH_SET) $(CYRILLIC_SET)
 
 validate: $(STAMP)
 	$(PY) -m bot validate
