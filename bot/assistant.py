@@ -69,6 +69,16 @@ _APPLYING_STEMS = (
     "otwier",
     "zamyk",
     "ubiega",
+    "antrag",
+    "beantrag",
+    "bewerb",
+    "einreich",
+    "podat",
+    "prihlas",
+    "domand",
+    "candid",
+    "solicit",
+    "presentar",
 )
 # Whole phrases (folded): a bare "pracownik" also appears in questions about staff mobility.
 _HUMAN_WORDS = (

@@ -114,7 +114,12 @@ def test_deadline_answer_in_polish() -> None:
 def test_when_with_applying_is_a_deadline_question() -> None:
     """"When can we apply for KA210?" names no deadline word but asks for one."""
     assistant = sample(datetime(2026, 2, 1, tzinfo=BRUSSELS))
-    for question in ("When can we apply for KA210?", "kiedy składać wniosek na KA210"):
+    questions = (
+        "When can we apply for KA210?",
+        "kiedy składać wniosek na KA210",
+        "Wann kann man KA210 beantragen?",
+    )
+    for question in questions:
         reply = assistant.answer(question)
         assert reply.kind == "deadline", question
         assert "2026-03-05 12:00" in reply.text
