@@ -18,7 +18,7 @@ EVAL_SET ?= ../shared/eval/real-questions-dev.yaml
 EXTRA_SET := eval/real-questions-extra.yaml
 # Collected after the last tuning and kept out of `make tune`: the check that nothing is overfitted.
 MORE_SET := eval/real-questions-more.yaml
-# A fourth set collected on 2026-11-25, also held out from tuning and from knowledge-base edits.
+# A fourth set collected on 2026-11-25, held out from tuning (only its 4 wrong answers were read, once).
 FRESH_SET := eval/real-questions-fresh.yaml
 # 11 real questions in Ukrainian and Russian (5 in scope): too few for accuracy; gated on safety.
 CYRILLIC_SET := eval/real-questions-cyrillic.yaml
