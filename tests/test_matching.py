@@ -102,6 +102,17 @@ def test_off_topic_questions_are_never_answered(matcher: Matcher) -> None:
         assert matcher.rank(question).outcome == "none", question
 
 
+def test_how_much_asks_for_an_amount(matcher: Matcher) -> None:
+    """"How much is the Erasmus grant?" wants the monthly amount, not when the grant is paid
+    (once "how much" was dropped as filler, leaving "erasmus grant", which the payment entry
+    matched as well); "how much German" is not a money question."""
+    ranking = matcher.rank("how much is the erasmus grant")
+    assert ranking.outcome == "answer"
+    assert ranking.best is not None and ranking.best.entry_id == "student-grant-amount"
+    german = matcher.rank("How much German do I need to know?")
+    assert german.outcome != "answer"
+
+
 def test_clear_questions_are_answered_not_suggested(matcher: Matcher) -> None:
     """A clear question gets a confident answer rather than a "did you mean" list."""
     assert matcher.rank("What is the Erasmus Charter for Higher Education (ECHE)?").outcome == (
