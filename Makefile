@@ -25,7 +25,7 @@ CYRILLIC_SET := eval/real-questions-cyrillic.yaml
 # 17 real Polish questions from 14 new pages (9 in scope): all the corpus still had; measured, not gated.
 POLISH_SET := eval/real-questions-polish.yaml
 # Accuracy gates at the level reached (README "Accuracy"); raise them, never lower them.
-EVAL_GATES := --gate 'top1>=34' --gate 'top3>=87' --gate 'en.top1>=35' --gate 'pl.top1>=45' \
+EVAL_GATES := --gate 'top1>=36' --gate 'top3>=87' --gate 'en.top1>=35' --gate 'pl.top1>=45' \
 	--gate 'en.top3>=91' --gate 'pl.top3>=90' --gate 'abstained>=90' --gate 'wrong_confident<=3' \
 	--gate 'rank1>=65'
 EXTRA_GATES := --gate 'top1>=40' --gate 'top3>=91' --gate 'en.top1>=42' --gate 'pl.top1>=50' \

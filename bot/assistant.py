@@ -10,13 +10,13 @@ from __future__ import annotations
 import html
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
 from bot import language
 from bot.knowledge import Deadline, Entry, KnowledgeBase
-from bot.matching import Match, Matcher, Ranking, fold
+from bot.matching import Match, Matcher, Ranking, asker, fold
 from bot.semantic import Embedder
 from bot.telegram_html import MAX_MESSAGE_LENGTH, escape
 from bot.texts import holds_for, t
@@ -188,6 +188,8 @@ class Assistant:
         if deadline_reply is not None:
             return self._prefixed(deadline_reply, notes)
         ranking = self.matcher.rank(question)
+        if self._asks_for_deadlines(question, ranking):
+            ranking = replace(ranking, outcome="answer", vague=False)
         if ranking.outcome == "answer" and ranking.best is not None:
             reply = self.entry_reply(ranking.best.entry_id, lang)
             return Reply(
@@ -224,6 +226,18 @@ class Assistant:
             ranking,
             ranking.matches,
         )
+
+    @staticmethod
+    def _asks_for_deadlines(question: str, ranking: Ranking) -> bool:
+        """A general deadline question ("Jakie są terminy składania wniosków?") names no action,
+        so it gets no date from the data, and its words are common, so the matcher offers a
+        choice; but it says "deadline" and the deadlines entry (the calls' dates, for
+        organisations) ranks first: that entry is the answer. Not when a person asks for
+        themselves ("deadlines I need to respect?"): a student's dates are the university's."""
+        best = ranking.best
+        if ranking.outcome != "suggest" or best is None or best.entry_id != "deadlines":
+            return False
+        return bool(set(fold(question).split()) & _DEADLINE_WORDS) and asker(question) <= 0
 
     @staticmethod
     def wants_human(question: str) -> bool:
@@ -315,9 +329,7 @@ class Assistant:
     def deadline_answer(self, question: str, lang: str) -> Reply | None:
         """For "next deadline for KA210?": the next date from the data, or that it has passed."""
         words = set(fold(question).split())
-        asks_when = bool(words & _WHEN_WORDS) and any(
-            w.startswith(_APPLYING_STEMS) for w in words
-        )
+        asks_when = bool(words & _WHEN_WORDS) and any(w.startswith(_APPLYING_STEMS) for w in words)
         if not (words & _DEADLINE_WORDS or asks_when):
             return None
         action = self.asked_action(question)

@@ -66,6 +66,23 @@ def test_ukrainian_keywords_find_the_topic(assistant: Assistant) -> None:
     assert reply.ranking.matches[0].entry_id == "insurance"
 
 
+def test_a_general_deadline_question_gets_the_deadlines(assistant: Assistant) -> None:
+    """ "What are the application deadlines?" names no action, yet it asks for the dates: it gets
+    the deadlines answer, not a choice. A person asking about their own dates does not: those
+    are their university's, or not Erasmus+ at all."""
+    for question, lang in (
+        ("Jakie są terminy składania wniosków?", "pl"),
+        ("Wann sind die Antragsfristen?", None),
+    ):
+        reply = assistant.answer(question, lang)
+        assert (reply.kind, reply.entry_id) == ("answer", "deadlines"), question
+    for question in (
+        "Are there any deadlines I need to respect?",
+        "what's the due date of my library book",
+    ):
+        assert assistant.answer(question).kind != "answer", question
+
+
 def test_off_topic_question_is_not_answered(assistant: Assistant) -> None:
     """A question about something else gets an honest "I don't know" and a way to a person."""
     reply = assistant.answer("what is the weather in Lisbon tomorrow")
@@ -112,7 +129,7 @@ def test_deadline_answer_in_polish() -> None:
 
 
 def test_when_with_applying_is_a_deadline_question() -> None:
-    """"When can we apply for KA210?" names no deadline word but asks for one."""
+    """ "When can we apply for KA210?" names no deadline word but asks for one."""
     assistant = sample(datetime(2026, 2, 1, tzinfo=BRUSSELS))
     questions = (
         "When can we apply for KA210?",
@@ -126,7 +143,7 @@ def test_when_with_applying_is_a_deadline_question() -> None:
 
 
 def test_when_without_applying_is_not_a_deadline_question(assistant: Assistant) -> None:
-    """"When is accreditation needed?" asks about a condition: the accreditation entry, no date."""
+    """Asking "when is accreditation needed?" is about a condition: accreditation, no date."""
     questions = ("kiedy potrzebna jest akredytacja erasmusa", "when is an accreditation needed")
     for question in questions:
         reply = assistant.answer(question)

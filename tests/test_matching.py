@@ -103,7 +103,7 @@ def test_off_topic_questions_are_never_answered(matcher: Matcher) -> None:
 
 
 def test_how_much_asks_for_an_amount(matcher: Matcher) -> None:
-    """"How much is the Erasmus grant?" wants the monthly amount, not when the grant is paid
+    """ "How much is the Erasmus grant?" wants the monthly amount, not when the grant is paid
     (once "how much" was dropped as filler, leaving "erasmus grant", which the payment entry
     matched as well); "how much German" is not a money question."""
     ranking = matcher.rank("how much is the erasmus grant")
@@ -150,7 +150,7 @@ def test_common_words_with_one_clear_match_are_answered(matcher: Matcher) -> Non
 
 
 def test_who_is_asking_is_read_from_the_words() -> None:
-    """"Can I…" is a person asking for themselves, "can we…" or "our school" an organisation;
+    """ "Can I…" is a person asking for themselves, "can we…" or "our school" an organisation;
     Polish "my" is "we"."""
     assert asker("can I go abroad twice") == 1
     assert asker("how does our school apply") == -1
@@ -187,7 +187,7 @@ def test_a_question_that_does_not_say_who_asks_is_read_as_a_persons(
 def test_other_languages_are_answered_when_the_acronym_is_clear(
     kb: knowledge.KnowledgeBase, mode: str
 ) -> None:
-    """"Was ist die ECHE?" or "Co je OLS?" is answered (in English, by the assistant), while a
+    """ "Was ist die ECHE?" or "Co je OLS?" is answered (in English, by the assistant), while a
     question about something else in German, Czech, Italian or French is not. Words alone
     answer only when the match is strong; otherwise the right entry is the first choice."""
     matcher = Matcher(kb, make_embedder(mode, CACHE))
