@@ -29,10 +29,10 @@ EVAL_GATES := --gate 'top1>=36' --gate 'top3>=87' --gate 'en.top1>=35' --gate 'p
 	--gate 'en.top3>=91' --gate 'pl.top3>=90' --gate 'abstained>=90' --gate 'wrong_confident<=3' \
 	--gate 'rank1>=65'
 EXTRA_GATES := --gate 'top1>=40' --gate 'top3>=91' --gate 'en.top1>=42' --gate 'pl.top1>=50' \
-	--gate 'abstained>=92' --gate 'wrong_confident<=2' --gate 'rank1>=67'
+	--gate 'abstained>=100' --gate 'wrong_confident<=1' --gate 'rank1>=67'
 MORE_GATES := --gate 'top1>=31' --gate 'top3>=82' --gate 'abstained>=100' --gate 'wrong_confident<=4' \
 	--gate 'rank1>=64'
-FRESH_GATES := --gate 'top1>=29' --gate 'top3>=85' --gate 'abstained>=75' --gate 'wrong_confident<=3' \
+FRESH_GATES := --gate 'top1>=29' --gate 'top3>=85' --gate 'abstained>=100' --gate 'wrong_confident<=1' \
 	--gate 'rank1>=71'
 CYRILLIC_GATES := --gate 'abstained>=100' --gate 'wrong_confident<=0'
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Literal
 
 from bot import language
-from bot.knowledge import Deadline, Entry, KnowledgeBase
-from bot.matching import Match, Matcher, Ranking, asker, fold
+from bot.knowledge import Deadline, Entry, KnowledgeBase, OutsideTopic
+from bot.matching import OUTSIDE, Match, Matcher, Ranking, asker, fold
 from bot.semantic import Embedder
 from bot.telegram_html import MAX_MESSAGE_LENGTH, escape
 from bot.texts import holds_for, t
@@ -80,6 +80,27 @@ _APPLYING_STEMS = (
     "solicit",
     "presentar",
 )
+# Folded word beginnings that put a question in an Erasmus+ context: going abroad, a host or
+# partner university, an exchange.
+_ERASMUS_STEMS = (
+    "erasmus",
+    "abroad",
+    "partner",
+    "host",
+    "exchange",
+    "mobility",
+    "wymian",
+    "zagranic",
+    "granic",
+    "przyjmuj",
+    "wyjazd",
+    "wyjezdz",
+    "wyjech",
+    "mobilno",
+    "ausland",
+    "estero",
+    "extranjer",
+)
 # Whole phrases (folded): a bare "pracownik" also appears in questions about staff mobility.
 _HUMAN_WORDS = (
     "talk to a human",
@@ -133,6 +154,9 @@ class Assistant:
         self.kb = kb
         self.embedder = embedder
         self.matcher = Matcher(kb, embedder)
+        # The same index with outside.yaml's topics among the entries: only to notice a
+        # question about something else (the entries-only ranking stays what is offered).
+        self.scope = Matcher(kb, embedder, outside=True) if kb.outside else None
         self._now = now or (lambda: datetime.now().astimezone())
         self._action_aliases = self._build_action_aliases()
 
@@ -190,6 +214,11 @@ class Assistant:
         ranking = self.matcher.rank(question)
         if self._asks_for_deadlines(question, ranking):
             ranking = replace(ranking, outcome="answer", vague=False)
+        topic, doubt = self._outside(question, ranking)
+        if topic is not None and not doubt:
+            return self._outside_reply(topic, lang, notes, ranking)
+        if doubt:
+            ranking = replace(ranking, outcome="suggest")
         if ranking.outcome == "answer" and ranking.best is not None:
             reply = self.entry_reply(ranking.best.entry_id, lang)
             return Reply(
@@ -207,8 +236,11 @@ class Assistant:
                 for m in ranking.matches
             )
             rows += ((Button("👤 /contact", "contact"),),)
+            text = t("which_one" if ranking.vague else "did_you_mean", lang)
+            if topic is not None:
+                text += "\n\n" + t("or_outside", lang, reply=_in(topic.reply, lang))
             return Reply(
-                self._with_notes(notes, t("which_one" if ranking.vague else "did_you_mean", lang)),
+                self._with_notes(notes, text),
                 rows,
                 "suggest",
                 lang,
@@ -226,6 +258,49 @@ class Assistant:
             ranking,
             ranking.matches,
         )
+
+    def _outside(self, question: str, ranking: Ranking) -> tuple[OutsideTopic | None, bool]:
+        """The outside.yaml topic a question may be about, and whether that is only a doubt.
+
+        The question is ranked again with those topics among the entries. One of them first
+        and clear: the question is about it (a dorm at the person's own university), whatever
+        Erasmus+ entry shares its words. One of them among the first three: an Erasmus+ answer
+        is no longer clear enough to give outright (a doubt), and a choice mentions the topic.
+        """
+        if self.scope is None or self.says_erasmus(question):
+            return None, False
+        wider = self.scope.rank(question)
+        found = next((m for m in wider.matches if m.entry_id.startswith(OUTSIDE)), None)
+        if found is None:
+            return None, False
+        topic = self.kb.outside[found.entry_id.removeprefix(OUTSIDE)]
+        if wider.outcome == "answer" and wider.best == found:
+            return topic, False
+        if ranking.outcome == "answer":
+            clear = wider.outcome == "answer" and wider.best != found
+            return (None, False) if clear else (topic, True)
+        return (topic, True) if ranking.outcome == "suggest" else (None, False)
+
+    def _outside_reply(
+        self, topic: OutsideTopic, lang: str, notes: list[str], ranking: Ranking
+    ) -> Reply:
+        rows = [(Button("➡ " + self._title(e, lang), f"e:{e}"),) for e in topic.instead]
+        rows.append((Button("📚 /topics", "topics"), Button("👤 /contact", "contact")))
+        return Reply(
+            self._with_notes(notes, t("outside", lang, reply=_in(topic.reply, lang))),
+            tuple(rows),
+            "none",
+            lang,
+            None,
+            ranking,
+            ranking.matches,
+        )
+
+    @staticmethod
+    def says_erasmus(question: str) -> bool:
+        """The question names Erasmus+ or going abroad ("na wymianie", "the partner uni"), so it
+        is not about the home-university things of outside.yaml, whatever words it shares."""
+        return any(w.startswith(_ERASMUS_STEMS) for w in fold(question).split())
 
     @staticmethod
     def _asks_for_deadlines(question: str, ranking: Ranking) -> bool:
@@ -424,3 +499,7 @@ def deadline_text(
         f"{'sprawdzono' if lang == 'pl' else 'verified'} {chosen.verified.isoformat()}</i>"
     )
     return text
+
+
+def _in(texts: dict[str, str], lang: str) -> str:
+    return texts.get(lang) or texts["en"]

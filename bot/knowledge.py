@@ -23,6 +23,7 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _YEAR = re.compile(r"^(20\d\d)(?:-(20\d\d))?$")
 _URL = re.compile(r"^https?://[^\s<>\"]+$")
+_URL_IN_TEXT = re.compile(r"https?://|www\.", re.IGNORECASE)
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S")
 
 
@@ -39,6 +40,21 @@ class Entry:
     call_year: str
     verified: date
     related: tuple[str, ...]
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class OutsideTopic:
+    """Something people ask an Erasmus+ assistant that is not Erasmus+ (a dorm or a scholarship at
+    their own university): recognised so it is not answered with the Erasmus+ entry that shares
+    its words, and met with a pointer to the right office instead."""
+
+    id: str
+    title: dict[str, str]
+    questions: dict[str, tuple[str, ...]]
+    reply: dict[str, str]
+    instead: tuple[str, ...]  # Erasmus+ entries to offer in case the person meant those
     file: str
     line: int
 
@@ -98,6 +114,7 @@ class KnowledgeBase:
     event_topics: dict[str, dict[str, str]]
     finder: Any = None  # bot.finder.FinderData, checked at load
     action_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    outside: dict[str, OutsideTopic] = field(default_factory=dict)
 
     def entry(self, entry_id: str) -> Entry | None:
         return self.entries.get(entry_id)
@@ -353,6 +370,9 @@ def load(
     )
     events, topics = _load_events(directory / "events.yaml", directory, problems, today)
     finder = _load_finder(directory / "finder.yaml", directory, problems, entries, deadlines)
+    outside = _load_outside(
+        directory / "outside.yaml", directory, problems, None if unreadable else entries
+    )
     if any(p.severity == "error" for p in problems):
         return LoadResult(None, problems)
     kb = KnowledgeBase(
@@ -365,6 +385,7 @@ def load(
         topics,
         finder,
         action_names,
+        outside,
     )
     return LoadResult(kb, problems)
 
@@ -590,6 +611,127 @@ def _load_synonyms(
             seen[key] = i
         result.append(words)
     return tuple(result)
+
+
+OUTSIDE_FIELDS = ("id", "title", "questions", "reply", "instead")
+OUTSIDE_REPLY_LENGTH = 400  # visible characters: it is also appended to a "did you mean" list
+
+
+def _load_outside(
+    path: Path, directory: Path, problems: list[Problem], entries: dict[str, Entry] | None
+) -> dict[str, OutsideTopic]:
+    """outside.yaml: topics that are not Erasmus+, each with phrasings and a short reply."""
+    loaded = _optional_doc(path, directory, problems)
+    if loaded is None:
+        return {}
+    c, data = loaded
+    data = c.mapping(data, (), "outside.yaml")
+    if data is None:
+        return {}
+    c.known_fields(data, (), ("topics",), ("topics",), "outside.yaml")
+    raw_topics = data.get("topics") or []
+    if not isinstance(raw_topics, list):
+        c.error(("topics",), "'topics' must be a list: start each topic with '- id: ...'")
+        return {}
+    found: dict[str, OutsideTopic] = {}
+    for i, raw in enumerate(raw_topics):
+        topic = _load_outside_topic(c, raw, ("topics", i), found, entries)
+        if topic:
+            found[topic.id] = topic
+    return found
+
+
+def _load_outside_topic(
+    c: _Checker,
+    raw: Any,
+    path: Path_,
+    found: dict[str, OutsideTopic],
+    entries: dict[str, Entry] | None,
+) -> OutsideTopic | None:
+    data = c.mapping(raw, path, "a topic")
+    if data is None:
+        return None
+    c.known_fields(data, path, OUTSIDE_FIELDS, ("id", "title", "questions", "reply"), "this topic")
+    topic_id = c.text(data.get("id"), (*path, "id"), "the id")
+    if topic_id is None:
+        return None
+    if not _ID.match(topic_id):
+        c.error(
+            (*path, "id"),
+            f"the id '{topic_id}' may hold only lowercase letters, digits and dashes",
+            "for example: home-dorm",
+        )
+    if topic_id in found or (entries is not None and topic_id in entries):
+        c.error(
+            (*path, "id"),
+            f"the id '{topic_id}' is already used by "
+            + ("another topic here" if topic_id in found else "an entry"),
+            "give this topic its own id",
+        )
+        return None
+    title = c.langs(data.get("title"), (*path, "title"), "the title")
+    questions: dict[str, tuple[str, ...]] = {}
+    qdata = c.mapping(data.get("questions") or {}, (*path, "questions"), "'questions'") or {}
+    for lang in LANGS:
+        items = qdata.get(lang)
+        if not isinstance(items, list) or not items:
+            c.error(
+                (*path, "questions"),
+                f"'questions' has no '{lang}' list",
+                f"add '{lang}:' with at least {MIN_PHRASINGS} ways people ask, one per line",
+            )
+            continue
+        texts = tuple(
+            t
+            for i, q in enumerate(items)
+            if (t := c.text(q, (*path, "questions", lang, i), f"question {i + 1} ({lang})"))
+        )
+        if len(texts) < MIN_PHRASINGS:
+            c.warn(
+                (*path, "questions", lang),
+                f"only {len(texts)} '{lang}' phrasings",
+                f"write at least {MIN_PHRASINGS}: the matcher learns from them",
+            )
+        questions[lang] = texts
+    reply = c.langs(data.get("reply"), (*path, "reply"), "the reply")
+    for lang, text in reply.items():
+        rpath = (*path, "reply", lang)
+        for message in telegram_html.check(text):
+            c.error(rpath, f"reply ({lang}): {message}", "see knowledge/README.md")
+        if "<a" in text.lower() or _URL_IN_TEXT.search(text):
+            c.error(
+                rpath,
+                f"reply ({lang}) holds a link, but a topic here has no sources",
+                "name the office to ask instead; sourced facts belong in an entry",
+            )
+        length = telegram_html.visible_length(text)
+        if length > OUTSIDE_REPLY_LENGTH:
+            c.warn(
+                rpath,
+                f"reply ({lang}) is {length} characters, more than {OUTSIDE_REPLY_LENGTH}",
+                "keep it to a sentence or two: it is also shown under a list of choices",
+            )
+    instead_raw = data.get("instead") or []
+    instead: list[str] = []
+    if not isinstance(instead_raw, list):
+        c.error((*path, "instead"), "'instead' must be a list of entry ids: [accommodation]")
+    else:
+        for i, target in enumerate(instead_raw):
+            target = str(target)
+            if entries is not None and target not in entries:
+                close = closest(target, entries)
+                c.error(
+                    (*path, "instead", i),
+                    f"topic '{topic_id}' offers the entry '{target}', which does not exist",
+                    f"did you mean '{close}'?" if close else "remove it or add that entry",
+                )
+                continue
+            instead.append(target)
+    if not (title and len(questions) == len(LANGS) and len(reply) == len(LANGS)):
+        return None
+    return OutsideTopic(
+        topic_id, title, questions, reply, tuple(instead), c.doc.file, c.doc.line(path)
+    )
 
 
 def _load_deadlines(

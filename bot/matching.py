@@ -436,16 +436,21 @@ class Matcher:
     (``asker``) then reorders the candidates.
     """
 
-    def __init__(self, kb: KnowledgeBase, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, embedder: Embedder | None = None, outside: bool = False
+    ) -> None:
+        """``outside``: rank the topics of outside.yaml too, as ``OUTSIDE + id``."""
         self.normalise = Normaliser(kb.synonyms)
         self.embedder = embedder
         self.thresholds = WITH_SEMANTIC if embedder else LEXICAL_ONLY
-        self.entry_ids: list[str] = list(kb.entries)
+        documents = _documents(kb, outside)
+        self._documents = documents
+        self.entry_ids: list[str] = [d.id for d in documents]
         phrasings: list[str] = []
         owners: list[int] = []
         bags: list[dict[str, float]] = []
         leanings: list[float] = []
-        for index, entry in enumerate(kb.entries.values()):
+        for index, entry in enumerate(documents):
             leanings.append(_leaning(entry.questions))
             bag: dict[str, float] = defaultdict(float)
             texts = [*entry.title.values()]
@@ -460,7 +465,7 @@ class Matcher:
                     owners.append(index)
             # Words of the answer are known vocabulary (a question using them is on topic)
             # even when, as tuned now, they add nothing to the score (ANSWER_WEIGHT = 0).
-            for answer in entry.answer.values():
+            for answer in entry.answers:
                 for token in set(self.normalise.indexed_tokens(_strip_tags(answer))):
                     bag[token] += ANSWER_WEIGHT
             bags.append(bag)
@@ -503,12 +508,12 @@ class Matcher:
         }
         self._vocabulary = sorted(self._idf)
         if embedder is not None:
-            self._index_meanings(kb, embedder)
+            self._index_meanings(embedder)
 
-    def _index_meanings(self, kb: KnowledgeBase, embedder: Embedder) -> None:
+    def _index_meanings(self, embedder: Embedder) -> None:
         texts: list[str] = []
         owners: list[int] = []
-        for index, entry in enumerate(kb.entries.values()):
+        for index, entry in enumerate(self._documents):
             mine = [*entry.title.values(), *itertools.chain(*entry.questions.values())]
             texts.extend(mine)
             owners.extend([index] * len(mine))
@@ -609,6 +614,29 @@ class Matcher:
         matches = tuple(Match(self.entry_ids[i], round(float(scores[i]), 1)) for i in top)
         outcome, vague = settle(matches, evidence, int(top[0]), self.thresholds)
         return Ranking(outcome, matches, vague=vague)
+
+
+OUTSIDE = "outside:"  # the ids of outside.yaml's topics in a matcher built with ``outside``
+
+
+@dataclass(frozen=True)
+class _Document:
+    """What the matcher indexes of an entry or an outside topic."""
+
+    id: str
+    title: dict[str, str]
+    questions: dict[str, tuple[str, ...]]
+    answers: tuple[str, ...]  # words known to be on topic (none for an outside topic)
+
+
+def _documents(kb: KnowledgeBase, outside: bool) -> list[_Document]:
+    found = [
+        _Document(e.id, e.title, e.questions, tuple(e.answer.values()))
+        for e in kb.entries.values()
+    ]
+    if outside:
+        found += [_Document(OUTSIDE + t.id, t.title, t.questions, ()) for t in kb.outside.values()]
+    return found
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ class Embedder:
         self._model: Any = None
         self._lock = threading.Lock()  # the C engine keeps scratch buffers in the model
         self._known: dict[str, np.ndarray] = self._read_cache()
+        self._last: tuple[str, np.ndarray] | None = None
 
     def _engine(self) -> Any:
         if self._model is None:
@@ -72,9 +73,15 @@ class Embedder:
         return self._model
 
     def question(self, text: str) -> np.ndarray:
-        """The vector of one user question (not cached: questions are private)."""
+        """The vector of one user question. Not written to disk (questions are private); the
+        last one is kept in memory, as the assistant ranks each question twice (with and
+        without the topics of outside.yaml)."""
         with self._lock:
-            return np.asarray(self._engine().query(text), dtype=np.float32)
+            if self._last is not None and self._last[0] == text:
+                return self._last[1]
+            vector = np.asarray(self._engine().query(text), dtype=np.float32)
+            self._last = (text, vector)
+            return vector
 
     def phrasings(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of knowledge texts, one row each, from the cache where possible."""

@@ -56,6 +56,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I am not sure I understood. Did you mean one of these?",
         "pl": "Nie jestem pewien, czy dobrze rozumiem. Czy chodziło o jeden z tych tematów?",
     },
+    "outside": {
+        "en": "ℹ️ {reply}\n\nI answer questions about Erasmus+ only. If you meant Erasmus+, "
+        "pick a topic below, or browse the /topics.",
+        "pl": "ℹ️ {reply}\n\nOdpowiadam tylko na pytania o Erasmus+. Jeśli chodziło o Erasmus+, "
+        "wybierz temat poniżej albo przejrzyj /topics.",
+    },
+    "or_outside": {
+        "en": "Or, if you meant something else: {reply}",
+        "pl": "A jeśli chodziło o coś innego: {reply}",
+    },
     "which_one": {
         "en": "Your question could fit several topics. Which one do you mean?",
         "pl": "To pytanie pasuje do kilku tematów. O który chodzi?",

@@ -83,6 +83,38 @@ def test_a_general_deadline_question_gets_the_deadlines(assistant: Assistant) ->
         assert assistant.answer(question).kind != "answer", question
 
 
+def test_a_question_about_the_home_university_is_not_answered_with_erasmus(
+    assistant: Assistant,
+) -> None:
+    """A dorm place, a rector's scholarship or NFZ insurance at home share words with Erasmus+
+    entries; they get a pointer to the right office (outside.yaml), the Erasmus+ entry as a
+    button in case that was meant, and never a confident Erasmus+ answer."""
+    cases = (
+        ("how do I get a room in the student dorm", "en", "accommodation"),
+        ("stypendium rektora ile wynosi", "pl", "combining-grants"),
+        ("czy jako student mam ubezpieczenie NFZ", "pl", "insurance"),
+    )
+    for question, lang, instead in cases:
+        reply = assistant.answer(question, lang)
+        assert reply.kind == "none" and reply.entry_id is None, question
+        assert "Erasmus+" in reply.text and ("office" in reply.text or "dział" in reply.text)
+        actions = [b.action for row in reply.buttons for b in row]
+        assert f"e:{instead}" in actions and "contact" in actions, actions
+        assert reply.ranking is not None
+        assert not any(m.entry_id.startswith("outside:") for m in reply.ranking.matches)
+
+
+def test_the_same_words_about_erasmus_still_get_the_answer(assistant: Assistant) -> None:
+    """With Erasmus+ in the question, the dorm or the scholarship is the Erasmus+ entry."""
+    for question, expected in (
+        ("czy dostane miejsce w akademiku na wymianie", "accommodation"),
+        ("Czy na Erasmusie zachowam stypendium rektora?", "combining-grants"),
+        ("will the partner uni find me a room in a dorm", "accommodation"),
+    ):
+        reply = assistant.answer(question)
+        assert (reply.kind, reply.entry_id) == ("answer", expected), question
+
+
 def test_off_topic_question_is_not_answered(assistant: Assistant) -> None:
     """A question about something else gets an honest "I don't know" and a way to a person."""
     reply = assistant.answer("what is the weather in Lisbon tomorrow")

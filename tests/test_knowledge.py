@@ -181,3 +181,62 @@ def test_deadline_with_a_bad_date(kb_dir: Path) -> None:
     """A deadline date that is not a date and time is reported with the expected form."""
     edit(kb_dir / "deadlines.yaml", 'due: "2026-03-05 12:00"', 'due: "5 March 2026"')
     assert any('like "2027-01-20 10:00"' in m for m in messages(kb_dir))
+
+
+OUTSIDE_SAMPLE = """\
+topics:
+  - id: home-dorm
+    title:
+      en: A dorm at your own university
+      pl: Akademik własnej uczelni
+    questions:
+      en: [dorm room at my uni, dorm fees, dorm list, dorm in summer, dorm for freshers,
+           dorm rules]
+      pl: [akademik na uczelni, opłaty za akademik, lista do akademika, akademik w wakacje,
+           akademik dla pierwszego roku, regulamin akademika]
+    reply:
+      en: Your own university decides; ask its student affairs office.
+      pl: Decyduje Twoja uczelnia; zapytaj dział spraw studenckich.
+    instead: [mobility-duration-cap]
+"""
+
+
+def test_outside_topics_load(kb_dir: Path) -> None:
+    """A correct outside.yaml loads next to the entries, with the entries it offers instead."""
+    (kb_dir / "outside.yaml").write_text(OUTSIDE_SAMPLE, encoding="utf-8")
+    result = knowledge.load(kb_dir, today=date(2026, 11, 24))
+    assert result.errors == []
+    assert result.kb is not None
+    topic = result.kb.outside["home-dorm"]
+    assert topic.instead == ("mobility-duration-cap",)
+    assert "home-dorm" not in result.kb.entries  # never listed in /topics
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "instead: [mobility-duration-cap]",
+            "instead: [mobility-duration-caps]",
+            "offers the entry 'mobility-duration-caps', which does not exist",
+        ),
+        (
+            "ask its student affairs office.",
+            'see <a href="https://example.org">the dorm page</a>.',
+            "holds a link, but a topic here has no sources",
+        ),
+        ("  - id: home-dorm", "  - id: mobility-duration-cap", "is already used by an entry"),
+        ("    reply:\n", "    answer:\n", "unknown field 'answer'"),
+    ],
+)
+def test_outside_topic_mistakes_name_the_line(
+    kb_dir: Path, old: str, new: str, expected: str
+) -> None:
+    """A staff mistake in outside.yaml is an error with the file, the line and what to do,
+    and the knowledge base is not loaded (the running bot keeps the previous one)."""
+    (kb_dir / "outside.yaml").write_text(OUTSIDE_SAMPLE.replace(old, new, 1), encoding="utf-8")
+    result = knowledge.load(kb_dir, today=date(2026, 11, 24))
+    assert result.kb is None
+    found = [str(p) for p in result.errors if expected in str(p)]
+    assert found, [str(p) for p in result.problems]
+    assert "outside.yaml:" in found[0]

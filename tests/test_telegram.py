@@ -51,6 +51,19 @@ async def test_unknown_question_is_logged_for_staff(bot: Running, settings: Sett
     assert "pizza" in bot.last_text(ADMIN_ID)
 
 
+async def test_home_university_question_points_to_the_right_office(bot: Running) -> None:
+    """A rector's-scholarship question is not answered with an Erasmus+ entry: the reply says
+    who handles it, offers the Erasmus+ entry as a button, and pressing it shows that entry."""
+    await bot.send("jaka średnia do stypendium rektora na mojej uczelni")
+    call = bot.api.sent()[-1]
+    assert "dział spraw studenckich" in call.params["text"]
+    assert "Źródła:" not in call.params["text"]
+    datas = [b.get("callback_data", "") for b in buttons(call.params)]
+    assert "e:combining-grants" in datas and "contact" in datas
+    await bot.press("e:combining-grants")
+    assert "Źródła:" in bot.last_text()
+
+
 async def test_feedback_is_stored(bot: Running, settings: Settings) -> None:
     """Pressing 👎 stores the vote and answers the callback query."""
     await bot.press("fb:-:student-grant-amount")
