@@ -440,15 +440,9 @@ def _load_entry(
     if data is None:
         return None
     c.known_fields(data, path, ENTRY_FIELDS, ENTRY_REQUIRED, "this entry")
-    entry_id = c.text(data.get("id"), (*path, "id"), "the id")
+    entry_id = _id(c, data, path, "ka220-cooperation-partnerships")
     if entry_id is None:
         return None
-    if not _ID.match(entry_id):
-        c.error(
-            (*path, "id"),
-            f"the id '{entry_id}' may hold only lowercase letters, digits and dashes",
-            "for example: ka220-cooperation-partnerships",
-        )
     if entry_id in entries:
         first = entries[entry_id]
         c.error(
@@ -458,30 +452,7 @@ def _load_entry(
         )
         return None
     title = c.langs(data.get("title"), (*path, "title"), "the title")
-    questions: dict[str, tuple[str, ...]] = {}
-    qdata = c.mapping(data.get("questions") or {}, (*path, "questions"), "'questions'") or {}
-    for lang in LANGS:
-        items = qdata.get(lang)
-        qpath = (*path, "questions", lang)
-        if not isinstance(items, list) or not items:
-            c.error(
-                (*path, "questions"),
-                f"'questions' has no '{lang}' list",
-                f"add '{lang}:' with at least {MIN_PHRASINGS} ways people ask, one per line",
-            )
-            continue
-        texts = tuple(
-            t
-            for i, q in enumerate(items)
-            if (t := c.text(q, (*qpath, i), f"question {i + 1} ({lang})"))
-        )
-        if len(texts) < MIN_PHRASINGS:
-            c.warn(
-                qpath,
-                f"only {len(texts)} '{lang}' phrasings",
-                f"write at least {MIN_PHRASINGS}: the matcher learns from them",
-            )
-        questions[lang] = texts
+    questions = _questions(c, data, path)
     answer = c.langs(data.get("answer"), (*path, "answer"), "the answer")
     for lang, text in answer.items():
         for message in telegram_html.check(text):
@@ -564,6 +535,46 @@ def _load_entry(
         c.doc.file,
         c.doc.line(path),
     )
+
+
+def _id(c: _Checker, data: dict[str, Any], path: Path_, example: str) -> str | None:
+    found = c.text(data.get("id"), (*path, "id"), "the id")
+    if found is not None and not _ID.match(found):
+        c.error(
+            (*path, "id"),
+            f"the id '{found}' may hold only lowercase letters, digits and dashes",
+            f"for example: {example}",
+        )
+    return found
+
+
+def _questions(c: _Checker, data: dict[str, Any], path: Path_) -> dict[str, tuple[str, ...]]:
+    """The phrasings of an entry or an outside topic, per language, with their problems."""
+    questions: dict[str, tuple[str, ...]] = {}
+    qdata = c.mapping(data.get("questions") or {}, (*path, "questions"), "'questions'") or {}
+    for lang in LANGS:
+        items = qdata.get(lang)
+        qpath = (*path, "questions", lang)
+        if not isinstance(items, list) or not items:
+            c.error(
+                (*path, "questions"),
+                f"'questions' has no '{lang}' list",
+                f"add '{lang}:' with at least {MIN_PHRASINGS} ways people ask, one per line",
+            )
+            continue
+        texts = tuple(
+            t
+            for i, q in enumerate(items)
+            if (t := c.text(q, (*qpath, i), f"question {i + 1} ({lang})"))
+        )
+        if len(texts) < MIN_PHRASINGS:
+            c.warn(
+                qpath,
+                f"only {len(texts)} '{lang}' phrasings",
+                f"write at least {MIN_PHRASINGS}: the matcher learns from them",
+            )
+        questions[lang] = texts
+    return questions
 
 
 def _optional_doc(
@@ -652,15 +663,9 @@ def _load_outside_topic(
     if data is None:
         return None
     c.known_fields(data, path, OUTSIDE_FIELDS, ("id", "title", "questions", "reply"), "this topic")
-    topic_id = c.text(data.get("id"), (*path, "id"), "the id")
+    topic_id = _id(c, data, path, "home-dorm")
     if topic_id is None:
         return None
-    if not _ID.match(topic_id):
-        c.error(
-            (*path, "id"),
-            f"the id '{topic_id}' may hold only lowercase letters, digits and dashes",
-            "for example: home-dorm",
-        )
     if topic_id in found or (entries is not None and topic_id in entries):
         c.error(
             (*path, "id"),
@@ -670,29 +675,7 @@ def _load_outside_topic(
         )
         return None
     title = c.langs(data.get("title"), (*path, "title"), "the title")
-    questions: dict[str, tuple[str, ...]] = {}
-    qdata = c.mapping(data.get("questions") or {}, (*path, "questions"), "'questions'") or {}
-    for lang in LANGS:
-        items = qdata.get(lang)
-        if not isinstance(items, list) or not items:
-            c.error(
-                (*path, "questions"),
-                f"'questions' has no '{lang}' list",
-                f"add '{lang}:' with at least {MIN_PHRASINGS} ways people ask, one per line",
-            )
-            continue
-        texts = tuple(
-            t
-            for i, q in enumerate(items)
-            if (t := c.text(q, (*path, "questions", lang, i), f"question {i + 1} ({lang})"))
-        )
-        if len(texts) < MIN_PHRASINGS:
-            c.warn(
-                (*path, "questions", lang),
-                f"only {len(texts)} '{lang}' phrasings",
-                f"write at least {MIN_PHRASINGS}: the matcher learns from them",
-            )
-        questions[lang] = texts
+    questions = _questions(c, data, path)
     reply = c.langs(data.get("reply"), (*path, "reply"), "the reply")
     for lang, text in reply.items():
         rpath = (*path, "reply", lang)
