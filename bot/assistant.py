@@ -19,7 +19,7 @@ from bot.knowledge import Deadline, Entry, KnowledgeBase, OutsideTopic
 from bot.matching import OUTSIDE, Match, Matcher, Ranking, asker, fold
 from bot.semantic import Embedder
 from bot.telegram_html import MAX_MESSAGE_LENGTH, escape
-from bot.texts import holds_for, t
+from bot.texts import holds_for, in_language, t
 
 MAX_QUESTION = 1000
 ReplyKind = Literal["answer", "suggest", "none", "deadline", "info"]
@@ -238,7 +238,7 @@ class Assistant:
             rows += ((Button("👤 /contact", "contact"),),)
             text = t("which_one" if ranking.vague else "did_you_mean", lang)
             if topic is not None:
-                text += "\n\n" + t("or_outside", lang, reply=_in(topic.reply, lang))
+                text += "\n\n" + t("or_outside", lang, reply=in_language(topic.reply, lang))
             return Reply(
                 self._with_notes(notes, text),
                 rows,
@@ -287,7 +287,7 @@ class Assistant:
         rows = [(Button("➡ " + self._title(e, lang), f"e:{e}"),) for e in topic.instead]
         rows.append((Button("📚 /topics", "topics"), Button("👤 /contact", "contact")))
         return Reply(
-            self._with_notes(notes, t("outside", lang, reply=_in(topic.reply, lang))),
+            self._with_notes(notes, t("outside", lang, reply=in_language(topic.reply, lang))),
             tuple(rows),
             "none",
             lang,
@@ -342,7 +342,7 @@ class Assistant:
         entry = self.kb.entries.get(entry_id)
         if entry is None:
             return entry_id
-        return entry.title.get(lang) or entry.title["en"]
+        return in_language(entry.title, lang)
 
     def entry_reply(self, entry_id: str, lang: str) -> Reply:
         """An entry's answer with its sources, call year, related entries and feedback buttons."""
@@ -499,7 +499,3 @@ def deadline_text(
         f"{'sprawdzono' if lang == 'pl' else 'verified'} {chosen.verified.isoformat()}</i>"
     )
     return text
-
-
-def _in(texts: dict[str, str], lang: str) -> str:
-    return texts.get(lang) or texts["en"]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from bot import telegram_html
 from bot.assistant import Button, Reply, deadline_text
 from bot.knowledge import closest
-from bot.texts import holds_for, t
+from bot.texts import holds_for, in_language, t
 from bot.yamlsource import Document, Path_, Problem, read_yaml
 
 if TYPE_CHECKING:
@@ -40,11 +40,6 @@ _STEP_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _OPTION_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _ACTION_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _YEAR = re.compile(r"^(20\d\d)(?:-(20\d\d))?$")
-
-
-def _in(texts: Mapping[str, str], lang: str) -> str:
-    """``texts`` in ``lang``, falling back to English (validation makes both exist)."""
-    return texts.get(lang) or texts.get("en") or ""
 
 
 # -- the data ------------------------------------------------------------------------------------
@@ -683,12 +678,12 @@ class Finder:
 
     def step_reply(self, step: Step, answers: Mapping[str, str], lang: str) -> Reply:
         number = len(answers) + 1
-        question = html.escape(_in(step.question, lang))
+        question = html.escape(in_language(step.question, lang))
         text = f"<i>{t('finder_question', lang, n=number)}</i>\n<b>{question}</b>"
         if not answers:
-            text = f"{_in(self.data.intro, lang)}\n\n{text}"
+            text = f"{in_language(self.data.intro, lang)}\n\n{text}"
         rows: list[tuple[Button, ...]] = [
-            (Button(_in(o.label, lang), f"f:{step.id}:{o.id}"),) for o in step.options
+            (Button(in_language(o.label, lang), f"f:{step.id}:{o.id}"),) for o in step.options
         ]
         rows.append((Button(t("back", lang), "f:back"), Button(t("cancel", lang), "f:cancel")))
         return Reply(text, tuple(rows), "info", lang)
@@ -701,7 +696,7 @@ class Finder:
             entry = verdict.action.entry
             if entry and entry in self.entries and entry not in linked and len(linked) < 4:
                 linked.append(entry)
-                title = _in(self.entries[entry].title, lang)
+                title = in_language(self.entries[entry].title, lang)
                 rows.append((Button("➡ " + title, f"e:{entry}"),))
         rows.append(
             (Button(t("back", lang), "f:back"), Button(t("finder_restart", lang), "f:restart"))
@@ -720,14 +715,14 @@ class Finder:
         for step in self.data.steps:
             option = step.option(answers.get(step.id, ""))
             if option is not None:
-                chosen.append(html.escape(_in(option.label, lang)))
+                chosen.append(html.escape(in_language(option.label, lang)))
         parts = [f"🧭 <b>{t('finder_your_answers', lang)}:</b> " + " · ".join(chosen)]
         if not verdicts:
-            parts.append(_in(self.data.no_match, lang))
+            parts.append(in_language(self.data.no_match, lang))
         for verdict in verdicts:
             parts.append(self._verdict_text(verdict, lang, detail))
         parts.append(
-            f"<i>{_in(self.data.disclaimer, lang)}</i>\n<i>"
+            f"<i>{in_language(self.data.disclaimer, lang)}</i>\n<i>"
             + holds_for(self.data.call_year, self.data.verified, lang, "finder_")
             + "</i>"
         )
@@ -737,16 +732,16 @@ class Finder:
         action = verdict.action
         head = (
             f"{t('finder_eligible' if verdict.eligible else 'finder_not_eligible', lang)}: "
-            f"<b>{html.escape(_in(action.title, lang))}</b>"
+            f"<b>{html.escape(in_language(action.title, lang))}</b>"
         )
         link = f'<a href="{html.escape(verdict.source)}">{t("finder_source", lang)}</a> · '
         link += holds_for(action.call_year, action.verified, lang, "finder_")
         if not verdict.eligible:
-            reason = html.escape(_in(verdict.reason or {}, lang))
+            reason = html.escape(in_language(verdict.reason or {}, lang))
             return f"{head}\n{reason}\n<i>{link}</i>"
-        lines = [head, html.escape(_in(action.summary, lang))]
+        lines = [head, html.escape(in_language(action.summary, lang))]
         if detail >= 1:
-            lines.extend("• " + html.escape(_in(note, lang)) for note in verdict.notes)
+            lines.extend("• " + html.escape(in_language(note, lang)) for note in verdict.notes)
         lines.append(f"<i>{link}</i>")
         if action.deadline_action:
             due = deadline_text(self.deadlines, action.deadline_action, self._now(), lang)

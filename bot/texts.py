@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -301,6 +302,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "pl": "czasu brukselskiego",
     },
 }
+
+
+def in_language(texts: Mapping[str, str], lang: str) -> str:
+    """``texts`` in ``lang``, falling back to English (validation makes both exist)."""
+    return texts.get(lang) or texts.get("en") or ""
 
 
 def t(key: str, lang: str, **values: object) -> str:
