@@ -265,7 +265,9 @@ class Assistant:
         The question is ranked again with those topics among the entries. One of them first
         and clear: the question is about it (a dorm at the person's own university), whatever
         Erasmus+ entry shares its words. One of them among the first three: an Erasmus+ answer
-        is no longer clear enough to give outright (a doubt), and a choice mentions the topic.
+        is no longer clear enough to give outright (a doubt), and the choice offered instead
+        mentions the topic; a question that was a choice anyway mentions it only when it ranks
+        first ("US student visa" is no dorm question).
         """
         if self.scope is None or self.says_erasmus(question):
             return None, False
@@ -279,7 +281,9 @@ class Assistant:
         if ranking.outcome == "answer":
             clear = wider.outcome == "answer" and wider.best != found
             return (None, False) if clear else (topic, True)
-        return (topic, True) if ranking.outcome == "suggest" else (None, False)
+        # Already a choice: mention the topic only when it is the likeliest reading.
+        mention = ranking.outcome == "suggest" and wider.best == found
+        return (topic, True) if mention else (None, False)
 
     def _outside_reply(
         self, topic: OutsideTopic, lang: str, notes: list[str], ranking: Ranking

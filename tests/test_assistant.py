@@ -105,7 +105,8 @@ def test_a_question_about_the_home_university_is_not_answered_with_erasmus(
 
 
 def test_the_same_words_about_erasmus_still_get_the_answer(assistant: Assistant) -> None:
-    """With Erasmus+ in the question, the dorm or the scholarship is the Erasmus+ entry."""
+    """With Erasmus+ in the question, the dorm or the scholarship is the Erasmus+ entry; an
+    off-topic question that is none of outside.yaml's topics gets no note about them."""
     for question, expected in (
         ("czy dostane miejsce w akademiku na wymianie", "accommodation"),
         ("Czy na Erasmusie zachowam stypendium rektora?", "combining-grants"),
@@ -113,6 +114,9 @@ def test_the_same_words_about_erasmus_still_get_the_answer(assistant: Assistant)
     ):
         reply = assistant.answer(question)
         assert (reply.kind, reply.entry_id) == ("answer", expected), question
+    # Off topic, but not one of outside.yaml's topics: no dorm or scholarship note.
+    visa = assistant.answer("how do I get a US student visa")
+    assert visa.kind != "answer" and "something else" not in visa.text
 
 
 def test_off_topic_question_is_not_answered(assistant: Assistant) -> None:
