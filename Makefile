@@ -20,6 +20,9 @@ EXTRA_SET := eval/real-questions-extra.yaml
 MORE_SET := eval/real-questions-more.yaml
 # A fourth set collected on 2026-11-25, held out from tuning (only its 4 wrong answers were read, once).
 FRESH_SET := eval/real-questions-fresh.yaml
+# A fifth set collected on 2026-12-05 by a helper, from 35 pages no other set uses; held out (only its one
+# wrong answer was read).
+FIFTH_SET := eval/real-questions-fifth.yaml
 # 11 real questions in Ukrainian and Russian (5 in scope): too few for accuracy; gated on safety.
 CYRILLIC_SET := eval/real-questions-cyrillic.yaml
 # 17 real Polish questions from 14 new pages (9 in scope): all the corpus still had; measured, not gated.
@@ -34,6 +37,8 @@ MORE_GATES := --gate 'top1>=31' --gate 'top3>=82' --gate 'abstained>=100' --gate
 	--gate 'rank1>=64'
 FRESH_GATES := --gate 'top1>=29' --gate 'top3>=85' --gate 'abstained>=100' --gate 'wrong_confident<=1' \
 	--gate 'rank1>=71'
+FIFTH_GATES := --gate 'top1>=28' --gate 'top3>=84' --gate 'abstained>=87' --gate 'wrong_confident<=2' \
+	--gate 'rank1>=68'
 CYRILLIC_GATES := --gate 'abstained>=100' --gate 'wrong_confident<=0'
 
 test: $(STAMP)
@@ -46,10 +51,12 @@ test: $(STAMP)
 	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(EXTRA_SET) --misses 0 $(EXTRA_GATES)
 	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(MORE_SET) --misses 0 $(MORE_GATES)
 	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(FRESH_SET) --misses 0 $(FRESH_GATES)
+	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(FIFTH_SET) --misses 0 $(FIFTH_GATES)
 	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(CYRILLIC_SET) --misses 0 $(CYRILLIC_GATES)
 
 eval: $(STAMP)
-	$(PY) -m bot eval $(EVAL_SET) $(EXTRA_SET) $(MORE_SET) $(FRESH_SET) $(CYRILLIC_SET) $(POLISH_SET)
+	$(PY) -m bot eval $(EVAL_SET) $(EXTRA_SET) $(MORE_SET) $(FRESH_SET) $(FIFTH_SET) $(CYRILLIC_SET) \
+		$(POLISH_SET)
 
 validate: $(STAMP)
 	$(PY) -m bot validate
