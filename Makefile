@@ -21,7 +21,7 @@ MORE_SET := eval/real-questions-more.yaml
 # A fourth set collected on 2026-11-25, held out from tuning (only its 4 wrong answers were read, once).
 FRESH_SET := eval/real-questions-fresh.yaml
 # A fifth set collected on 2026-12-05 by a helper, from 35 pages no other set uses; held out (only its one
-# wrong answer was read).
+# wrong answer and the list of its 8 off-topic questions were read).
 FIFTH_SET := eval/real-questions-fifth.yaml
 # 11 real questions in Ukrainian and Russian (5 in scope): too few for accuracy; gated on safety.
 CYRILLIC_SET := eval/real-questions-cyrillic.yaml
