@@ -10,13 +10,14 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot import knowledge
-from bot.assistant import Assistant, Reply
+from bot.assistant import SHOWN_KINDS, Assistant, Reply
 from bot.config import ConfigError, Settings, load_settings
 from bot.semantic import Embedder, SemanticUnavailable, make_embedder
 
@@ -40,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ev = sub.add_parser("eval", help="measure accuracy on YAML files of {q, lang, expect}")
     ev.add_argument("files", nargs="+", type=Path)
+    ev.add_argument(
+        "--strip-diacritics",
+        action="store_true",
+        help="ask every question as typed without Polish letters (ą→a, ł→l...)",
+    )
     ev.add_argument("--misses", type=int, default=100, help="how many misses to list")
     ev.add_argument(
         "--gate",
@@ -87,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
             return ask_command(assistant, args.question, args.lang, args.json)
         if command == "eval":
             assistant = Assistant(kb, embedder=embedder)
-            return eval_command(assistant, args.files, args.misses, args.gate)
+            return eval_command(
+                assistant, args.files, args.misses, args.gate, args.strip_diacritics
+            )
         from bot.terminal import run_chat
 
         return run_chat(settings, kb, embedder)
@@ -146,18 +154,23 @@ def load_or_exit(directory: Path) -> knowledge.KnowledgeBase:
 
 
 def reply_json(question: str, reply: Reply) -> dict[str, Any]:
-    answered = reply.kind in ("answer", "deadline")
+    """One row of `ask --json`: the reply's kind, the entry it shows, the scores behind it and
+    the first message exactly as it is sent."""
+    answered = reply.kind == "answer"
+    shown = reply.kind in SHOWN_KINDS
     ranking = reply.ranking
     score = ranking.best.score if ranking and ranking.best else (100.0 if answered else 0.0)
     alternatives = [{"id": m.entry_id, "score": m.score} for m in reply.alternatives]
     return {
         "question": question,
         "lang": reply.lang,
+        "reply": reply.kind,
         "answered": answered,
-        "id": reply.entry_id if answered else None,
+        "id": reply.entry_id if shown else None,
         "score": score,
         "alternatives": alternatives,
-        "answer": reply.text if answered else None,
+        "answer": reply.text,
+        "buttons": [b.label for row in reply.buttons for b in row],
     }
 
 
@@ -182,15 +195,27 @@ def ask_command(
 
 
 def eval_command(
-    assistant: Assistant, files: list[Path], misses_shown: int, gates: list[str] | None = None
+    assistant: Assistant,
+    files: list[Path],
+    misses_shown: int,
+    gates: list[str] | None = None,
+    stripped: bool = False,
 ) -> int:
-    from bot.evaluation import check_gates, evaluate, format_report, read_eval_files
+    from bot.evaluation import (
+        check_gates,
+        evaluate,
+        format_report,
+        read_eval_files,
+        strip_diacritics,
+    )
 
     try:
         items = read_eval_files(files)
     except (OSError, ValueError, yaml.YAMLError) as exc:
         print(f"Cannot read the evaluation file: {exc}", file=sys.stderr)
         return 2
+    if stripped:
+        items = [replace(item, q=strip_diacritics(item.q)) for item in items]
     report = evaluate(assistant, items)
     print(format_report(report, misses_shown))
     try:

@@ -198,7 +198,7 @@ async def question(update: Update, context: Context) -> None:
     await rt.storage.log_question(
         user.id, message.text[:2000], reply.lang, reply.kind, reply.entry_id, score
     )
-    if reply.kind in ("none", "suggest"):
+    if reply.kind in ("decline", "choice", "guess"):
         user_data["last_question"] = message.text[:1000]
     context.bot_data.setdefault("outcome", {})[update.update_id] = (
         f"lang={reply.lang} outcome={reply.kind} entry={reply.entry_id} score={score:.1f}"

@@ -102,6 +102,24 @@ class Event:
 
 
 @dataclass(frozen=True)
+class SmallTalk:
+    """One kind of chat that is not a question ("hi", "dzięki", "who are you"): the short
+    phrases that are it, and the reply, from knowledge/smalltalk.yaml."""
+
+    id: str
+    phrases: dict[str, tuple[str, ...]]
+    reply: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SmallTalkData:
+    """Every small-talk intent and the entries offered as starter buttons with each reply."""
+
+    intents: tuple[SmallTalk, ...] = ()
+    starters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     """Everything the assistant knows, as loaded from one knowledge directory."""
 
@@ -115,6 +133,7 @@ class KnowledgeBase:
     finder: Any = None  # bot.finder.FinderData, checked at load
     action_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     outside: dict[str, OutsideTopic] = field(default_factory=dict)
+    smalltalk: SmallTalkData = field(default_factory=SmallTalkData)
 
     def entry(self, entry_id: str) -> Entry | None:
         return self.entries.get(entry_id)
@@ -373,6 +392,9 @@ def load(
     outside = _load_outside(
         directory / "outside.yaml", directory, problems, None if unreadable else entries
     )
+    smalltalk = _load_smalltalk(
+        directory / "smalltalk.yaml", directory, problems, None if unreadable else entries
+    )
     if any(p.severity == "error" for p in problems):
         return LoadResult(None, problems)
     kb = KnowledgeBase(
@@ -386,6 +408,7 @@ def load(
         finder,
         action_names,
         outside,
+        smalltalk,
     )
     return LoadResult(kb, problems)
 
@@ -715,6 +738,101 @@ def _load_outside_topic(
     return OutsideTopic(
         topic_id, title, questions, reply, tuple(instead), c.doc.file, c.doc.line(path)
     )
+
+
+SMALLTALK_REPLY_LENGTH = 400  # visible characters: a chat reply, not an answer
+SMALLTALK_PHRASE_WORDS = 6  # a phrase is a whole short message, not a question
+
+
+def _load_smalltalk(
+    path: Path, directory: Path, problems: list[Problem], entries: dict[str, Entry] | None
+) -> SmallTalkData:
+    """smalltalk.yaml: greetings, thanks and "who are you", each with phrases and a reply."""
+    loaded = _optional_doc(path, directory, problems)
+    if loaded is None:
+        return SmallTalkData()
+    c, data = loaded
+    data = c.mapping(data, (), "smalltalk.yaml")
+    if data is None:
+        return SmallTalkData()
+    c.known_fields(data, (), ("intents", "starters"), ("intents",), "smalltalk.yaml")
+    starters: list[str] = []
+    raw_starters = data.get("starters") or []
+    if not isinstance(raw_starters, list):
+        c.error(("starters",), "'starters' must be a list of entry ids: [student-grant-amount]")
+        raw_starters = []
+    for i, target in enumerate(raw_starters):
+        target = str(target)
+        if entries is not None and target not in entries:
+            close = closest(target, entries)
+            c.error(
+                ("starters", i),
+                f"the starter '{target}' is not an entry",
+                f"did you mean '{close}'?" if close else "use the id of an entry",
+            )
+            continue
+        starters.append(target)
+    if len(starters) > 4:
+        c.warn(("starters",), f"{len(starters)} starters", "offer 3 or 4: they are buttons")
+    raw_intents = data.get("intents") or []
+    if not isinstance(raw_intents, list):
+        c.error(("intents",), "'intents' must be a list: start each one with '- id: ...'")
+        raw_intents = []
+    intents: list[SmallTalk] = []
+    seen: dict[str, str] = {}
+    for i, raw in enumerate(raw_intents):
+        ipath: Path_ = ("intents", i)
+        item = c.mapping(raw, ipath, "an intent")
+        if item is None:
+            continue
+        c.known_fields(item, ipath, ("id", "phrases", "reply"), ("id", "phrases", "reply"), "it")
+        intent_id = _id(c, item, ipath, "greeting")
+        reply = c.langs(item.get("reply"), (*ipath, "reply"), "the reply")
+        for lang, text in reply.items():
+            rpath = (*ipath, "reply", lang)
+            for message in telegram_html.check(text):
+                c.error(rpath, f"reply ({lang}): {message}", "see knowledge/README.md")
+            length = telegram_html.visible_length(text)
+            if length > SMALLTALK_REPLY_LENGTH:
+                c.warn(
+                    rpath,
+                    f"reply ({lang}) is {length} characters, more than {SMALLTALK_REPLY_LENGTH}",
+                    "keep small talk to a line or two",
+                )
+        phrases: dict[str, tuple[str, ...]] = {}
+        pdata = c.mapping(item.get("phrases") or {}, (*ipath, "phrases"), "'phrases'") or {}
+        for lang in LANGS:
+            items = pdata.get(lang)
+            ppath = (*ipath, "phrases", lang)
+            if not isinstance(items, list) or not items:
+                c.error((*ipath, "phrases"), f"'phrases' has no '{lang}' list", "add a few")
+                continue
+            texts: list[str] = []
+            for j, phrase in enumerate(items):
+                text = c.text(phrase, (*ppath, j), f"phrase {j + 1} ({lang})")
+                if text is None:
+                    continue
+                if len(text.split()) > SMALLTALK_PHRASE_WORDS:
+                    c.error(
+                        (*ppath, j),
+                        f"'{text}' is longer than {SMALLTALK_PHRASE_WORDS} words",
+                        "small talk is a short message; questions belong in an entry",
+                    )
+                    continue
+                key = text.casefold()
+                if key in seen and seen[key] != intent_id:
+                    c.error(
+                        (*ppath, j),
+                        f"'{text}' is also a phrase of '{seen[key]}'",
+                        "keep each phrase in one intent",
+                    )
+                    continue
+                seen[key] = intent_id or ""
+                texts.append(text)
+            phrases[lang] = tuple(texts)
+        if intent_id and len(reply) == len(LANGS) and len(phrases) == len(LANGS):
+            intents.append(SmallTalk(intent_id, phrases, reply))
+    return SmallTalkData(tuple(intents), tuple(starters))
 
 
 def _load_deadlines(

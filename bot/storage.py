@@ -200,7 +200,7 @@ class Storage:
         """Recent questions the bot could not answer, and answers people marked 👎."""
         sql = """
             SELECT asked_at AS at, lang, text, outcome, entry_id FROM questions
-            WHERE outcome IN ('none', 'suggest')
+            WHERE outcome IN ('none', 'suggest', 'decline', 'choice', 'guess')
             UNION ALL
             SELECT f.at, COALESCE(u.lang, ''), '', 'thumbs-down', f.entry_id FROM feedback f
             LEFT JOIN users u ON u.user_id = f.user_id WHERE f.vote < 0

@@ -301,6 +301,32 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Brussels time",
         "pl": "czasu brukselskiego",
     },
+    # -- the first reply: answer, guess, choice, decline -----------------------------------------
+    "guess_intro": {
+        "en": "This is about: {title}",
+        "pl": "Odpowiedź na pytanie: {title}",
+    },
+    "not_this": {
+        "en": "Not this? Pick another topic below or ask a person.",
+        "pl": "Nie o to chodzi? Wybierz inny temat poniżej albo zapytaj pracownika biura.",
+    },
+    "person_button": {"en": "👤 Ask a person", "pl": "👤 Zapytaj pracownika"},
+    "more_button": {"en": "➕ More", "pl": "➕ Więcej"},
+    "sources_button": {"en": "🔗 Sources", "pl": "🔗 Źródła"},
+    "source_one": {"en": "Source", "pl": "Źródło"},
+    "decline": {
+        "en": "🤔 I don't have an answer to that, and I would rather not guess about money or "
+        "deadlines. I cover Erasmus+: studying and traineeships abroad, staff mobility, KA1 and "
+        "KA2 projects, youth and schools, deadlines and grants.\n\nFor matters of your own "
+        "university (scholarships, dorms, fees) ask its student office; for anything else, "
+        "ask a person at the International Relations Office with /contact, or browse the /topics.",
+        "pl": "🤔 Nie mam odpowiedzi na to pytanie, a w sprawie pieniędzy i terminów wolę nie "
+        "zgadywać. Odpowiadam na pytania o Erasmus+: studia i praktyki za granicą, wyjazdy "
+        "kadry, projekty KA1 i KA2, młodzież i szkoły, terminy i dofinansowanie.\n\nW sprawach "
+        "Twojej uczelni (stypendia, akademiki, opłaty) zapytaj w dziale spraw studenckich; "
+        "z innymi pytaniami napisz do pracownika Biura Współpracy Międzynarodowej przez /contact "
+        "albo przejrzyj /topics.",
+    },
 }
 
 

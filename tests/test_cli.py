@@ -38,9 +38,12 @@ def test_ask_json_reports_the_decision() -> None:
     )
     assert result.returncode == 0, result.stderr
     first, second = (json.loads(line) for line in result.stdout.splitlines())
-    assert set(first) == {"question", "lang", "answered", "id", "score", "alternatives", "answer"}
-    assert first["answered"] is True and first["id"] == "eche"
-    assert second["answered"] is False and second["id"] is None and second["answer"] is None
+    fields = {"question", "lang", "reply", "answered", "id", "score", "alternatives", "answer"}
+    assert fields <= set(first)
+    assert (first["reply"], first["answered"], first["id"]) == ("answer", True, "eche")
+    assert "ECHE" in first["answer"]
+    assert (second["reply"], second["answered"], second["id"]) == ("decline", False, None)
+    assert "I don't have an answer" in second["answer"]
 
 
 def test_ask_reads_questions_from_stdin() -> None:
