@@ -13,8 +13,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m bot
 
-EVAL_SET ?= ../shared/eval/real-questions-dev.yaml
-# Real questions collected for this project, measured beside the shared dev set.
+# The shared dev set, relabelled on 2026-12-07 (expect may list several right entries).
+EVAL_SET ?= ../shared/eval/real-questions-dev-v2.yaml
+# This project's own sets, relabelled blind on 2026-12-08 by the same rules (README "Accuracy").
+# Real questions collected for this project, measured beside the shared dev set; tuned on.
 EXTRA_SET := eval/real-questions-extra.yaml
 # Collected after the last tuning and kept out of `make tune`: the check that nothing is overfitted.
 MORE_SET := eval/real-questions-more.yaml
@@ -28,25 +30,32 @@ CYRILLIC_SET := eval/real-questions-cyrillic.yaml
 # 17 real Polish questions from 14 new pages (9 in scope): all the corpus still had; measured, not gated.
 POLISH_SET := eval/real-questions-polish.yaml
 # Accuracy gates at the level reached (README "Accuracy"); raise them, never lower them.
-EVAL_GATES := --gate 'top1>=36' --gate 'top3>=87' --gate 'en.top1>=35' --gate 'pl.top1>=45' \
-	--gate 'en.top3>=91' --gate 'pl.top3>=90' --gate 'abstained>=90' --gate 'wrong_confident<=3' \
-	--gate 'rank1>=65'
-EXTRA_GATES := --gate 'top1>=40' --gate 'top3>=91' --gate 'en.top1>=42' --gate 'pl.top1>=50' \
-	--gate 'abstained>=100' --gate 'wrong_confident<=1' --gate 'rank1>=67'
-MORE_GATES := --gate 'top1>=31' --gate 'top3>=82' --gate 'abstained>=100' --gate 'wrong_confident<=4' \
-	--gate 'rank1>=64'
-FRESH_GATES := --gate 'top1>=29' --gate 'top3>=85' --gate 'abstained>=100' --gate 'wrong_confident<=1' \
-	--gate 'rank1>=71'
-FIFTH_GATES := --gate 'top1>=28' --gate 'top3>=84' --gate 'abstained>=87' --gate 'wrong_confident<=2' \
-	--gate 'rank1>=68'
-CYRILLIC_GATES := --gate 'abstained>=100' --gate 'wrong_confident<=0'
+# first_right: the first reply (answer or guess) shows a right entry; top1: answered right.
+LENGTH_GATES := --gate 'median_length<=700' --gate 'max_length<=1500'
+EVAL_GATES := --gate 'first_right>=54' --gate 'top1>=36' --gate 'rank1>=75' --gate 'top3>=93' \
+	--gate 'pl.first_right>=70' --gate 'wrong_confident<=3' --gate 'guess_wrong<=10' \
+	--gate 'declined>=87' $(LENGTH_GATES)
+# The dev set typed without Polish letters: within 3 points of the original (issue "Answer first").
+STRIPPED_GATES := --gate 'first_right>=51' --gate 'rank1>=74' --gate 'pl.rank1>=95' \
+	--gate 'wrong_confident<=3'
+EXTRA_GATES := --gate 'first_right>=55' --gate 'top1>=40' --gate 'rank1>=75' --gate 'top3>=92' \
+	--gate 'wrong_confident<=1' --gate 'guess_wrong<=7' --gate 'declined>=92' $(LENGTH_GATES)
+MORE_GATES := --gate 'first_right>=42' --gate 'top1>=31' --gate 'rank1>=68' --gate 'top3>=84' \
+	--gate 'wrong_confident<=4' --gate 'guess_wrong<=6' --gate 'declined>=100' $(LENGTH_GATES)
+FRESH_GATES := --gate 'first_right>=54' --gate 'top1>=29' --gate 'rank1>=78' --gate 'top3>=89' \
+	--gate 'wrong_confident<=1' --gate 'guess_wrong<=7' --gate 'declined>=75' $(LENGTH_GATES)
+FIFTH_GATES := --gate 'first_right>=51' --gate 'top1>=28' --gate 'rank1>=71' --gate 'top3>=84' \
+	--gate 'wrong_confident<=2' --gate 'guess_wrong<=12' --gate 'declined>=87' $(LENGTH_GATES)
+CYRILLIC_GATES := --gate 'declined>=100' --gate 'wrong_confident<=0' --gate 'guess_wrong<=0'
 
 test: $(STAMP)
 	$(PY) -m ruff check bot tests bench
 	$(PY) -m bot validate
 	$(PY) -m pytest -q
 	@if [ -f $(EVAL_SET) ]; then \
-		BOT_CACHE_DIR=.cache $(PY) -m bot eval $(EVAL_SET) --misses 0 $(EVAL_GATES); \
+		BOT_CACHE_DIR=.cache $(PY) -m bot eval $(EVAL_SET) --misses 0 $(EVAL_GATES) && \
+		BOT_CACHE_DIR=.cache $(PY) -m bot eval $(EVAL_SET) --misses 0 --strip-diacritics \
+			$(STRIPPED_GATES); \
 	else echo "eval skipped: $(EVAL_SET) not found"; fi
 	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(EXTRA_SET) --misses 0 $(EXTRA_GATES)
 	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(MORE_SET) --misses 0 $(MORE_GATES)

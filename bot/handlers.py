@@ -249,6 +249,14 @@ async def button(update: Update, context: Context) -> None:
         await query.answer()
         await send(update, rt.assistant.entry_reply(value, lang))
         return
+    if kind == "more" and value in rt.kb.entries:
+        await query.answer()
+        await send(update, rt.assistant.entry_reply(value, lang, full=True), edit=True)
+        return
+    if kind == "src" and value in rt.kb.entries:
+        await query.answer()
+        await send(update, rt.assistant.sources_reply(value, lang))
+        return
     if kind == "g":
         await query.answer()
         await send(update, rt.assistant.group_reply(value, lang), edit=True)

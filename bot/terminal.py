@@ -75,6 +75,10 @@ class TerminalChat:
         kind, _, value = action.partition(":")
         if kind == "e":
             return self.show(self.assistant.entry_reply(value, lang))
+        if kind == "more":
+            return self.show(self.assistant.entry_reply(value, lang, full=True))
+        if kind == "src":
+            return self.show(self.assistant.sources_reply(value, lang))
         if kind == "g":
             return self.show(self.assistant.group_reply(value, lang))
         if action == "topics":
