@@ -44,7 +44,7 @@ GUESS_LEAD = 1.1
 # SHORT_BUDGET visible characters; the rest is one "More" press away.
 SHORT_BUDGET = 480
 SHOWN_SOURCES = 2
-SMALLTALK_FUZZ = 88  # rapidfuzz ratio above which a short message is taken for a phrase (typos)
+SMALLTALK_FUZZ = 80  # rapidfuzz ratio above which a short message is taken for a phrase (typos)
 
 _DEADLINE_WORDS = frozenset(
     [
@@ -225,7 +225,8 @@ class Assistant:
             notes.append(t("too_long", lang, limit=MAX_QUESTION))
         intent, rest = self.smalltalk(question)
         if intent is not None and not rest:
-            return self.smalltalk_reply(intent, lang)
+            said = self._phrase_language(intent, question)
+            return self.smalltalk_reply(intent, lang if pinned or said is None else said)
         if rest:
             question = rest  # "hi, how much is the grant?" is the question after the greeting
             lang, foreign = self.reply_language(question, preferred_lang, pinned)
@@ -369,6 +370,20 @@ class Assistant:
     @staticmethod
     def _phrases(intent: SmallTalk) -> list[str]:
         return [fold(p) for texts in intent.phrases.values() for p in texts]
+
+    @staticmethod
+    def _phrase_language(intent: SmallTalk, message: str) -> str | None:
+        """The language whose phrases of ``intent`` the message is closest to ("thanks" is
+        English even in a Polish conversation); None when it is a phrase of both ("menu")."""
+        said = fold(message)
+        best = {
+            lang: max((fuzz.ratio(said, fold(p)) for p in texts), default=0.0)
+            for lang, texts in intent.phrases.items()
+        }
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            return None
+        return ranked[0][0]
 
     def smalltalk_reply(self, intent: SmallTalk | None, lang: str, text: str = "") -> Reply:
         """A friendly line and the starter buttons: what the assistant can do."""
