@@ -123,6 +123,38 @@ _ERASMUS_STEMS = (
     "estero",
     "extranjer",
 )
+# Folded word beginnings of the programme's own vocabulary (grants, applications, projects,
+# agreements): a weaker match for a question using them is still about Erasmus+, so it is
+# guessed from ERASMUS_FLOOR. Not used for outside.yaml: "stypendium rektora" is a home matter.
+_PROGRAMME_STEMS = (
+    *_ERASMUS_STEMS,
+    "grant",
+    "dofinans",
+    "funding",
+    "wniosek",
+    "wnioski",
+    "wniosku",
+    "wnioskow",
+    "projekt",
+    "project",
+    "koordynator",
+    "coordinator",
+    "ola",
+    "learning agreement",
+    "traineeship",
+    "praktyk",
+    "placement",
+    "rozliczeni",
+    "konkurs",
+    "nabor",
+    "ka1",
+    "ka2",
+    "ka3",
+    "eche",
+    "ols",
+    "oid",
+    "zuschuss",
+)
 # Whole phrases (folded): a bare "pracownik" also appears in questions about staff mobility.
 _HUMAN_WORDS = (
     "talk to a human",
@@ -299,7 +331,7 @@ class Assistant:
         best = ranking.best
         if ranking.outcome != "suggest" or best is None:
             return ranking.outcome
-        erasmus = self.says_erasmus(question)
+        erasmus = self.names_programme(question)
         if best.score < (ERASMUS_FLOOR if erasmus else GUESS_FLOOR):
             return "none"
         runner_up = ranking.matches[1].score if len(ranking.matches) > 1 else 0.0
@@ -442,6 +474,15 @@ class Assistant:
         """The question names Erasmus+ or going abroad ("na wymianie", "the partner uni"), so it
         is not about the home-university things of outside.yaml, whatever words it shares."""
         return any(w.startswith(_ERASMUS_STEMS) for w in fold(question).split())
+
+    @staticmethod
+    def names_programme(question: str) -> bool:
+        """The question uses Erasmus+ words ("grant", "wniosek", "OLA", "KA220")."""
+        folded = fold(question)
+        words = folded.split()
+        return any(w.startswith(_PROGRAMME_STEMS) for w in words) or "learning agreement" in (
+            folded
+        )
 
     @staticmethod
     def _asks_for_deadlines(question: str, ranking: Ranking) -> bool:
