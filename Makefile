@@ -1,16 +1,30 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# What running needs (the runtime and the meaning model): `make run`.
+RUNTIME := $(VENV)/.runtime
+# The runtime and the dev tools (pytest, ruff, hadolint): `make test`, `make eval`.
 STAMP := $(VENV)/.installed
+# The dev tools and the baselines bench/ compares against: `make bench`, `make tune`.
+BENCH := $(VENV)/.bench
 
 .PHONY: run test lint eval validate bench tune clean
 
-$(STAMP): pyproject.toml
+$(PY):
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,bench,semantic]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(RUNTIME): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[semantic]'
+	touch $@
+
+$(STAMP): $(RUNTIME)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,semantic]'
+	touch $@
+
+$(BENCH): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench,semantic]'
+	touch $@
+
+run: $(RUNTIME)
 	$(PY) -m bot
 
 EVAL_SET ?= ../shared/eval/real-questions-dev.yaml
@@ -58,14 +72,14 @@ eval: $(STAMP)
 	$(PY) -m bot eval $(EVAL_SET) $(EXTRA_SET) $(MORE_SET) $(FRESH_SET) $(FIFTH_SET) $(CYRILLIC_SET) \
 		$(POLISH_SET)
 
-validate: $(STAMP)
+validate: $(RUNTIME)
 	$(PY) -m bot validate
 
-bench: $(STAMP)
+bench: $(BENCH)
 	$(PY) bench/run.py
 
 # Search the answer thresholds again (after large knowledge-base changes, or in a fork).
-tune: $(STAMP)
+tune: $(BENCH)
 	$(PY) bench/tune.py $(EVAL_SET) $(EXTRA_SET)
 
 clean:
