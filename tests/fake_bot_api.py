@@ -163,9 +163,16 @@ class FakeBotApi:
                     for k, _, v in (line.partition(":") for line in lines[1:] if line)
                 }
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
-                method = urlsplit(target).path.rsplit("/", 1)[-1]
+                bot_path, _, method = urlsplit(target).path.rpartition("/")
                 params = self._params(headers.get("content-type", ""), body)
-                status, payload = await self._handle(method, params)
+                if bot_path.endswith(f"/bot{TOKEN}"):
+                    status, payload = await self._handle(method, params)
+                else:  # what Telegram answers a revoked or mistyped token
+                    status, payload = 401, {
+                        "ok": False,
+                        "error_code": 401,
+                        "description": "Unauthorized",
+                    }
                 data = json.dumps(payload).encode()
                 writer.write(
                     b"HTTP/1.1 %d OK\r\nContent-Type: application/json\r\n"
