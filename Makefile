@@ -60,13 +60,13 @@ test: $(STAMP)
 	$(PY) -m bot validate
 	$(PY) -m pytest -q
 	@if [ -f $(EVAL_SET) ]; then \
-		BOT_CACHE_DIR=.cache $(PY) -m bot eval $(EVAL_SET) --misses 0 $(EVAL_GATES); \
+		$(PY) -m bot eval $(EVAL_SET) --misses 0 $(EVAL_GATES); \
 	else echo "eval skipped: $(EVAL_SET) not found"; fi
-	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(EXTRA_SET) --misses 0 $(EXTRA_GATES)
-	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(MORE_SET) --misses 0 $(MORE_GATES)
-	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(FRESH_SET) --misses 0 $(FRESH_GATES)
-	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(FIFTH_SET) --misses 0 $(FIFTH_GATES)
-	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(CYRILLIC_SET) --misses 0 $(CYRILLIC_GATES)
+	$(PY) -m bot eval $(EXTRA_SET) --misses 0 $(EXTRA_GATES)
+	$(PY) -m bot eval $(MORE_SET) --misses 0 $(MORE_GATES)
+	$(PY) -m bot eval $(FRESH_SET) --misses 0 $(FRESH_GATES)
+	$(PY) -m bot eval $(FIFTH_SET) --misses 0 $(FIFTH_GATES)
+	$(PY) -m bot eval $(CYRILLIC_SET) --misses 0 $(CYRILLIC_GATES)
 
 eval: $(STAMP)
 	$(PY) -m bot eval $(EVAL_SET) $(EXTRA_SET) $(MORE_SET) $(FRESH_SET) $(FIFTH_SET) $(CYRILLIC_SET) \

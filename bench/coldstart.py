@@ -32,7 +32,7 @@ ADMIN = 900
 
 
 async def one_start(
-    cache: Path, wait_for_meaning: bool, knowledge: Path | None = None
+    cache: Path, wait_for_meaning: bool, knowledge: Path | None = None, image: str | None = None
 ) -> dict[str, float]:
     """Seconds from spawn to the first reply (and to "meaning ready", to a live edit)."""
     api = FakeBotApi()
@@ -49,9 +49,15 @@ async def one_start(
         )
         if knowledge is not None:
             env["BOT_KNOWLEDGE_DIR"] = str(knowledge)
+        command = [sys.executable, "-m", "bot"]
+        if image is not None:  # the image's own cache and paths; host network for 127.0.0.1
+            command = ["docker", "run", "--rm", "--network=host"]
+            for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "BOT_ADMINS"):
+                command += ["-e", f"{name}={env[name]}"]
+            command.append(image)
         started = time.perf_counter()
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
+            *command, cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
         )
         api.push_message(QUESTION, user_id=7)
         result: dict[str, float] = {}
@@ -96,7 +102,15 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="warm starts to time")
     parser.add_argument("--cold-runs", type=int, default=1, help="cold starts to time")
     parser.add_argument("--no-meaning", action="store_true", help="do not wait for meaning")
+    parser.add_argument("--image", help="time `docker run IMAGE` (its baked cache) instead")
     args = parser.parse_args(argv)
+    if args.image:
+        runs = [
+            await one_start(Path("/nonexistent"), wait_for_meaning=False, image=args.image)
+            for _ in range(args.runs)
+        ]
+        show(f"docker run {args.image}", runs)
+        return 0
     print(f"{os.cpu_count()} CPU(s), BOT_EMBED_THREADS={os.environ.get('BOT_EMBED_THREADS', 1)}")
     cold = []
     for _ in range(args.cold_runs):

@@ -179,7 +179,7 @@ class FakeBotApi:
                     b"Content-Length: %d\r\n\r\n" % (status, len(data)) + data
                 )
                 await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             pass
         finally:
             writer.close()
