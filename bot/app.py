@@ -20,6 +20,7 @@ from telegram.ext import (
     Defaults,
     MessageHandler,
     TypeHandler,
+    Updater,
     filters,
 )
 from tenacity import (
@@ -247,6 +248,8 @@ def run_bot(settings: Settings) -> int:
 
 async def _serve(app: Application, settings: Settings) -> int:  # type: ignore[type-arg]
     """What Application.run_polling does, with the start-up retries and stop signals our own."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(OneLineNetworkErrors())
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -294,12 +297,39 @@ async def _serve(app: Application, settings: Settings) -> int:  # type: ignore[t
         # The long poll in progress is abandoned at once; updates already fetched are handled
         # (and confirmed to Telegram) before the application stops, so none is lost or twice.
         if updater.running:
-            await updater.stop()
+            await _stop_updater(updater)
         if app.running:
             await app.stop()
         await app.shutdown()
         await _post_shutdown(app)
     return 0
+
+
+async def _stop_updater(updater: Updater) -> None:  # type: ignore[type-arg]
+    """Updater.stop(), without waiting out a backoff pause of up to 30 s when offline: the
+    polling loop is then cancelled (Updater.stop expects that), and the updates it fetched but
+    did not confirm come again at the next start."""
+    stopping = asyncio.create_task(updater.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=1)
+    if not done:
+        for task in asyncio.all_tasks():
+            if task.get_name() == "Updater:start_polling:polling_task":
+                task.cancel()
+    await stopping
+
+
+class OneLineNetworkErrors(logging.Filter):
+    """python-telegram-bot logs a failed network call with its traceback (e.g. the last
+    getUpdates at shutdown while offline): a known condition, so one line with the reason."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, NetworkError) and record.name.startswith("telegram"):
+            record.msg = f"{record.getMessage()}: {_reason(error)}"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 def _retrying(state: RetryCallState) -> None:

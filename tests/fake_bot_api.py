@@ -50,6 +50,7 @@ class FakeBotApi:
         self._server: asyncio.Server | None = None
         self.port = 0
         self.new_call = asyncio.Event()
+        self._writers: set[asyncio.StreamWriter] = set()
 
     @property
     def base_url(self) -> str:
@@ -62,6 +63,8 @@ class FakeBotApi:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+            for writer in list(self._writers):  # like a server going down: connections drop
+                writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 1)
 
@@ -153,6 +156,7 @@ class FakeBotApi:
     # -- HTTP ------------------------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -182,6 +186,7 @@ class FakeBotApi:
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             pass
         finally:
+            self._writers.discard(writer)
             writer.close()
 
     @staticmethod

@@ -209,3 +209,16 @@ async def test_a_refused_token_is_one_line_and_exit_code_2(tmp_path: Path) -> No
     assert process.returncode == 2, log[-2000:]
     assert "Telegram refused the bot token" in log
     assert "Traceback" not in log and "revoked-token" not in log
+
+
+async def test_losing_the_api_while_polling_is_one_line_and_a_clean_stop(tmp_path: Path) -> None:
+    """When the API goes away under a running bot, each failed poll is one line (no traceback)
+    and SIGTERM still stops it cleanly."""
+    api = FakeBotApi()
+    await api.start()
+    process = await start_bot(api, tmp_path / "bot.sqlite3")
+    api.push_message("what is ECHE", user_id=7)
+    await api.wait_for("sendMessage", chat_id=7, within=20)
+    await api.stop()
+    await read_until(process, "cannot reach the Telegram API", count=2)
+    await stop_bot(process)
