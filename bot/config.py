@@ -98,6 +98,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     semantic = env.get("BOT_SEMANTIC", "").strip().lower() or "auto"
     if semantic not in {"auto", "on", "off"}:
         raise ConfigError(f"BOT_SEMANTIC must be auto, on or off (got {semantic!r})")
+    webhook_url = env.get("BOT_WEBHOOK_URL", "").strip() or None
+    webhook_secret = env.get("BOT_WEBHOOK_SECRET", "").strip() or None
+    if webhook_url and not webhook_secret:
+        raise ConfigError(
+            "BOT_WEBHOOK_URL needs BOT_WEBHOOK_SECRET (1-256 letters, digits, _ or -): without "
+            "it anyone who finds the address can post forged updates"
+        )
     threads = _int("BOT_EMBED_THREADS", env.get("BOT_EMBED_THREADS"), DEFAULT_EMBED_THREADS)
     if threads is None or threads < 1:
         raise ConfigError(f"BOT_EMBED_THREADS must be 1 or more (got {threads})")
@@ -111,9 +118,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         staff_chat_id=_int("BOT_STAFF_CHAT_ID", env.get("BOT_STAFF_CHAT_ID"), None),
         retention_days=retention if retention is not None else 180,
         reminder_days=reminders,
-        webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
+        webhook_url=webhook_url,
         webhook_port=_int("BOT_WEBHOOK_PORT", env.get("BOT_WEBHOOK_PORT"), 8443) or 8443,
-        webhook_secret=env.get("BOT_WEBHOOK_SECRET", "").strip() or None,
+        webhook_secret=webhook_secret,
         debug=env.get("BOT_DEBUG", "").strip().lower() in {"1", "true", "yes"},
         semantic=semantic,
         cache_dir=Path(cache) if (cache := env.get("BOT_CACHE_DIR", "").strip()) else (
