@@ -28,11 +28,13 @@ RUN groupadd --system --gid 10001 bot \
     && mkdir /data \
     && chown bot:bot /data
 
-# The package goes into site-packages and the copied source is removed again. README.md is
-# pyproject's readme, so the build needs it.
-COPY pyproject.toml README.md /tmp/src/
+# The package goes into site-packages and the copied source is removed again. pyproject's readme
+# is an empty stand-in here, so that editing README.md rebuilds nothing (the real one is the
+# package description on an index, which the image never needs).
+COPY pyproject.toml /tmp/src/
 COPY bot/ /tmp/src/bot/
-RUN pip install --no-cache-dir '/tmp/src[semantic]' \
+RUN touch /tmp/src/README.md \
+    && pip install --no-cache-dir '/tmp/src[semantic]' \
     && rm -rf /tmp/src
 
 WORKDIR /app

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import uuid
@@ -111,3 +112,34 @@ async def test_the_container_answers_telegram_and_stops_cleanly(image: str) -> N
     finally:
         await asyncio.to_thread(docker, "rm", "-f", name, check=False)
         await api.stop()
+
+
+def _compose() -> list[str] | None:
+    """The compose command of this engine: `docker compose` (v2) or `docker-compose` (v1)."""
+    plugin = subprocess.run(
+        ["docker", "compose", "version"], capture_output=True, timeout=30, check=False
+    )
+    if plugin.returncode == 0:
+        return ["docker", "compose"]
+    return ["docker-compose"] if shutil.which("docker-compose") else None
+
+
+def test_compose_needs_only_a_token(image: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """compose.yaml works without a .env file once a token is given, and without a token says
+    in one line what to set."""
+    command = _compose()
+    if command is None:
+        pytest.skip("no docker compose / docker-compose")
+    compose = [*command, "-f", str(ROOT / "compose.yaml"), "--project-directory", str(tmp_path)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    refused = subprocess.run(
+        [*compose, "config"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert refused.returncode != 0
+    assert "set TELEGRAM_BOT_TOKEN in .env" in refused.stderr
+    env["TELEGRAM_BOT_TOKEN"] = TOKEN
+    config = subprocess.run(
+        [*compose, "config"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert config.returncode == 0, config.stderr
+    assert "bot-data:/data" in config.stdout and "BOT_REMINDER_DAYS: 7,1" in config.stdout
