@@ -79,6 +79,7 @@ def build_application(
         .defaults(Defaults(tzinfo=settings.timezone))
         .concurrent_updates(False)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
@@ -209,29 +210,36 @@ async def _purge_job(context: handlers.Context) -> None:
         )
 
 
-async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
+    """After the updates stop, before the HTTP client closes: let the outbox finish the
+    messages in flight, and stop the background tasks. Safe to call twice."""
     rt = app.bot_data.get("runtime")
     if isinstance(rt, Runtime) and rt.embedder is not None:
-        rt.embedder.close()  # the worker thread stops after its current batch
+        rt.embedder.close()  # a cold start's worker thread stops after its current batch
     deliverer = app.bot_data.get("deliverer")
     delivery = app.bot_data.pop("delivery_task", None)
     if isinstance(deliverer, Deliverer) and delivery is not None:
-        # Let the messages in flight finish (a row is marked sent only after Telegram
-        # answered), start no new one; cancel only what is still waiting after that.
+        # A row is marked sent only after Telegram answered: finish those in flight, start no
+        # new one; cancel only what still waits after the grace period (it stays pending).
         deliverer.stopping = True
         deliverer.wake.set()
-        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(delivery), STOP_GRACE)
+        if not delivery.done():
+            delivery.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await delivery
     for name in ("watch_task", "meaning_task"):
         task = app.bot_data.pop(name, None)
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-    if delivery is not None and not delivery.done():
-        delivery.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await delivery
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    await _post_stop(app)  # when the application was stopped without it (tests)
+    rt = app.bot_data.get("runtime")
     if isinstance(rt, Runtime):
         await rt.storage.close()
     logger.info("stopped cleanly")
@@ -300,6 +308,7 @@ async def _serve(app: Application, settings: Settings) -> int:  # type: ignore[t
             await _stop_updater(updater)
         if app.running:
             await app.stop()
+        await _post_stop(app)
         await app.shutdown()
         await _post_shutdown(app)
     return 0
