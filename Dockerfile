@@ -28,28 +28,32 @@ RUN groupadd --system --gid 10001 bot \
     && mkdir /data \
     && chown bot:bot /data
 
-# The package goes into site-packages and the copied source is removed again. README.md is
-# pyproject's readme, so the build needs it.
-COPY pyproject.toml README.md /tmp/src/
+# The package goes into site-packages and the copied source is removed again. pyproject's readme
+# is an empty stand-in here, so that editing README.md rebuilds nothing (the real one is the
+# package description on an index, which the image never needs).
+COPY pyproject.toml /tmp/src/
 COPY bot/ /tmp/src/bot/
-RUN pip install --no-cache-dir '/tmp/src[semantic]' \
+RUN touch /tmp/src/README.md \
+    && pip install --no-cache-dir '/tmp/src[semantic]' \
     && rm -rf /tmp/src
 
 WORKDIR /app
 
-# Last, so that editing the knowledge base rebuilds only this layer. It is owned by root and only
-# readable by the bot, which never writes to it. It is deliberately not a VOLUME: an anonymous
-# volume would hide the files of a newer image. To use other files, mount a directory over it
-# (compose.yaml shows a bind mount of ./knowledge); the bot reloads edits by itself. A knowledge
-# base with errors fails the build here instead of at start-up.
+# Last, so that editing the knowledge base rebuilds only these layers. It is owned by root and
+# only readable by the bot, which never writes to it. It is deliberately not a VOLUME: an
+# anonymous volume would hide the files of a newer image. To use other files, mount a directory
+# over it (compose.yaml shows a bind mount of ./knowledge); the bot reloads edits by itself. A
+# knowledge base with errors fails the build here instead of at start-up.
 COPY knowledge/ /app/knowledge/
-RUN python -m bot validate /app/knowledge
-
-# The first start embeds every phrasing once (about 30 s per core) into /data/cache; later starts
-# and reloads read it and embed only what staff changed.
 ENV BOT_DB=/data/bot.sqlite3 \
     BOT_KNOWLEDGE_DIR=/app/knowledge \
-    BOT_CACHE_DIR=/data/cache
+    BOT_CACHE_DIR=/app/cache
+# The embedding cache is baked in (every phrasing embedded once, here, about a minute on 2
+# cores), so a container answers on words and meaning from its first second. It belongs to the
+# bot, which adds the vectors of phrasings staff change in a mounted knowledge base.
+RUN python -m bot validate /app/knowledge \
+    && python -m bot ask "what is the ECHE" > /dev/null \
+    && chown -R bot:bot /app/cache
 
 VOLUME ["/data"]
 
@@ -67,8 +71,9 @@ USER 10001:10001
 # rolled back (so the file is not read-only), leaving the file unchanged.
 # `python -m bot validate` is not used: a broken edit of a mounted knowledge base does not stop the
 # bot (it keeps serving the last good version and tells the admins), so it is no health signal.
-# The database appears only once the bot has started; the terminal chat never creates it.
+# The database appears only once the bot has started; the terminal chat (no token) never creates
+# it and has nothing to check.
 HEALTHCHECK --interval=60s --timeout=20s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import os, pathlib, sqlite3; db = pathlib.Path(os.environ['BOT_DB']).resolve(); con = sqlite3.connect(db.as_uri() + '?mode=rw', uri=True, timeout=10, isolation_level=None); con.execute('BEGIN IMMEDIATE'); con.execute('CREATE TABLE healthcheck_probe (x)'); con.execute('ROLLBACK')"]
+    CMD ["python", "-c", "import os, pathlib, sqlite3, sys; os.environ.get('TELEGRAM_BOT_TOKEN') or sys.exit(0); db = pathlib.Path(os.environ['BOT_DB']).resolve(); con = sqlite3.connect(db.as_uri() + '?mode=rw', uri=True, timeout=10, isolation_level=None); con.execute('BEGIN IMMEDIATE'); con.execute('CREATE TABLE healthcheck_probe (x)'); con.execute('ROLLBACK')"]
 
 CMD ["python", "-m", "bot"]

@@ -1,16 +1,30 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# What running needs (the runtime and the meaning model): `make run`.
+RUNTIME := $(VENV)/.runtime
+# The runtime and the dev tools (pytest, ruff, hadolint): `make test`, `make eval`.
 STAMP := $(VENV)/.installed
+# The dev tools and the baselines bench/ compares against: `make bench`, `make tune`.
+BENCH := $(VENV)/.bench
 
 .PHONY: run test lint eval validate bench tune clean
 
-$(STAMP): pyproject.toml
+$(PY):
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,bench,semantic]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(RUNTIME): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[semantic]'
+	touch $@
+
+$(STAMP): $(RUNTIME)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,semantic]'
+	touch $@
+
+$(BENCH): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench,semantic]'
+	touch $@
+
+run: $(RUNTIME)
 	$(PY) -m bot
 
 # The shared dev set, relabelled on 2026-12-07 (expect may list several right entries).
@@ -53,28 +67,27 @@ test: $(STAMP)
 	$(PY) -m bot validate
 	$(PY) -m pytest -q
 	@if [ -f $(EVAL_SET) ]; then \
-		BOT_CACHE_DIR=.cache $(PY) -m bot eval $(EVAL_SET) --misses 0 $(EVAL_GATES) && \
-		BOT_CACHE_DIR=.cache $(PY) -m bot eval $(EVAL_SET) --misses 0 --strip-diacritics \
-			$(STRIPPED_GATES); \
+		$(PY) -m bot eval $(EVAL_SET) --misses 0 $(EVAL_GATES) && \
+		$(PY) -m bot eval $(EVAL_SET) --misses 0 --strip-diacritics $(STRIPPED_GATES); \
 	else echo "eval skipped: $(EVAL_SET) not found"; fi
-	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(EXTRA_SET) --misses 0 $(EXTRA_GATES)
-	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(MORE_SET) --misses 0 $(MORE_GATES)
-	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(FRESH_SET) --misses 0 $(FRESH_GATES)
-	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(FIFTH_SET) --misses 0 $(FIFTH_GATES)
-	BOT_CACHE_DIR=.cache $(PY) -m bot eval $(CYRILLIC_SET) --misses 0 $(CYRILLIC_GATES)
+	$(PY) -m bot eval $(EXTRA_SET) --misses 0 $(EXTRA_GATES)
+	$(PY) -m bot eval $(MORE_SET) --misses 0 $(MORE_GATES)
+	$(PY) -m bot eval $(FRESH_SET) --misses 0 $(FRESH_GATES)
+	$(PY) -m bot eval $(FIFTH_SET) --misses 0 $(FIFTH_GATES)
+	$(PY) -m bot eval $(CYRILLIC_SET) --misses 0 $(CYRILLIC_GATES)
 
 eval: $(STAMP)
 	$(PY) -m bot eval $(EVAL_SET) $(EXTRA_SET) $(MORE_SET) $(FRESH_SET) $(FIFTH_SET) $(CYRILLIC_SET) \
 		$(POLISH_SET)
 
-validate: $(STAMP)
+validate: $(RUNTIME)
 	$(PY) -m bot validate
 
-bench: $(STAMP)
+bench: $(BENCH)
 	$(PY) bench/run.py
 
 # Search the answer thresholds again (after large knowledge-base changes, or in a fork).
-tune: $(STAMP)
+tune: $(BENCH)
 	$(PY) bench/tune.py $(EVAL_SET) $(EXTRA_SET)
 
 clean:

@@ -10,11 +10,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.config import default_cache_dir  # light: os, pathlib, zoneinfo
+
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "real-questions-dev.yaml"
-# The phrasing embeddings, as the tests and `make test` cache them (filled on first use).
-CACHE = ROOT / ".cache"
+# The user's one embedding cache, shared with the bot, the tests and `make test`.
+CACHE = default_cache_dir()
 
 
 def peak_rss_mb() -> float:

@@ -24,6 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot import knowledge, matching  # noqa: E402
+from bot.config import default_cache_dir  # noqa: E402
 from bot.evaluation import read_eval_files  # noqa: E402
 from bot.semantic import make_embedder  # noqa: E402
 
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, default=DEFAULT_SETS)
     parser.add_argument("--max-wrong", type=float, default=5.0, help="percent of all questions")
-    parser.add_argument("--cache", type=Path, default=ROOT / ".cache")
+    parser.add_argument("--cache", type=Path, default=default_cache_dir())
     parser.add_argument(
         "--words-only", action="store_true", help="tune LEXICAL_ONLY (BOT_SEMANTIC=off)"
     )

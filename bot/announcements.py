@@ -168,6 +168,7 @@ class Deliverer:
         self.wake = asyncio.Event()
         self._pause_until = 0.0
         self.sent = 0
+        self.stopping = False  # set at shutdown: finish the messages in flight, start no new one
 
     async def deliver_one(self, item: Delivery) -> None:
         wait = self._pause_until - time.monotonic()
@@ -215,7 +216,7 @@ class Deliverer:
     async def drain(self) -> int:
         """Send everything due now; returns how many were sent."""
         before = self.sent
-        while True:
+        while not self.stopping:
             batch = await self.storage.due_deliveries(limit=self.concurrency * 25)
             if not batch:
                 return self.sent - before
@@ -223,18 +224,21 @@ class Deliverer:
             for item in batch:
                 queue.put_nowait(item)
             await asyncio.gather(*(self._worker(queue) for _ in range(self.concurrency)))
+        return self.sent - before
 
     async def _worker(self, queue: asyncio.Queue[Delivery]) -> None:
-        while not queue.empty():
+        while not queue.empty() and not self.stopping:
             await self.deliver_one(queue.get_nowait())
 
     async def run(self, idle_seconds: float = 5.0) -> None:
         """Deliver forever: drain, then sleep until woken or the next retry may be due."""
-        while True:
+        while not self.stopping:
             try:
                 await self.drain()
             except Exception:
                 logger.exception("delivery loop error; retrying shortly")
+            if self.stopping:
+                return
             self.wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), idle_seconds)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import time
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -18,7 +20,14 @@ from telegram.ext import (
     Defaults,
     MessageHandler,
     TypeHandler,
+    Updater,
     filters,
+)
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    wait_exponential,
 )
 
 from bot import admin, announcements, finder, handlers, knowledge
@@ -26,10 +35,13 @@ from bot.announcements import Deliverer
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.runtime import Runtime
-from bot.semantic import SemanticUnavailable, make_embedder
+from bot.semantic import NotCached, SemanticUnavailable, make_embedder
 from bot.storage import Storage
 
 logger = logging.getLogger(__name__)
+
+# Seconds the outbox may take at shutdown to finish the messages in flight.
+STOP_GRACE = 3.0
 
 COMMANDS = {
     "en": [
@@ -67,6 +79,7 @@ def build_application(
         .defaults(Defaults(tzinfo=settings.timezone))
         .concurrent_updates(False)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if rate_limit:
@@ -125,14 +138,28 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
             f"{len(result.errors)} error(s); run `python -m bot validate`."
         )
     try:
-        embedder = make_embedder(settings.semantic, settings.cache_dir)
+        embedder = make_embedder(settings.semantic, settings.cache_dir, settings.embed_threads)
     except SemanticUnavailable as exc:
         raise SystemExit(f"Configuration error: {exc}") from None
-    # The first start embeds every phrasing (~30 s); later starts read the cache.
-    assistant = await asyncio.to_thread(Assistant, result.kb, embedder=embedder)
+    assistant: Assistant | None = None
+    if embedder is not None:
+        try:  # a warm cache: words and meaning from the first message, well under a second
+            with embedder.cached_only():
+                assistant = await asyncio.to_thread(Assistant, result.kb, embedder=embedder)
+        except NotCached as exc:
+            logger.info(
+                "embedding the phrasings for the meaning index (%s); answering on words "
+                "alone until it is ready",
+                exc,
+            )
+    meaning_ready = embedder is None or assistant is not None
+    if assistant is None:
+        assistant = await asyncio.to_thread(Assistant, result.kb)
     storage = await Storage.open(settings.db_path)
-    rt = Runtime(settings, storage, assistant)
+    rt = Runtime(settings, storage, assistant, embedder=embedder, meaning_ready=meaning_ready)
     app.bot_data["runtime"] = rt
+    if not meaning_ready:
+        app.bot_data["meaning_task"] = asyncio.create_task(rt.add_meaning(), name="meaning")
     stats = await storage.stats()
     logger.info(
         "ready: %d knowledge entries (en, pl), %d deadlines, %d events, %d subscribers, "
@@ -141,7 +168,8 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         len(result.kb.deadlines),
         len(result.kb.events),
         stats["subscribers"],
-        "words and meaning" if embedder else "words only",
+        "words and meaning" if meaning_ready else "words only" if embedder is None
+        else "words only until the meaning index is ready",
         (time.perf_counter() - started) * 1000,
     )
     for lang, commands in COMMANDS.items():
@@ -182,13 +210,35 @@ async def _purge_job(context: handlers.Context) -> None:
         )
 
 
-async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-    for name in ("watch_task", "delivery_task"):
+async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]
+    """After the updates stop, before the HTTP client closes: let the outbox finish the
+    messages in flight, and stop the background tasks. Safe to call twice."""
+    rt = app.bot_data.get("runtime")
+    if isinstance(rt, Runtime) and rt.embedder is not None:
+        rt.embedder.close()  # a cold start's worker thread stops after its current batch
+    deliverer = app.bot_data.get("deliverer")
+    delivery = app.bot_data.pop("delivery_task", None)
+    if isinstance(deliverer, Deliverer) and delivery is not None:
+        # A row is marked sent only after Telegram answered: finish those in flight, start no
+        # new one; cancel only what still waits after the grace period (it stays pending).
+        deliverer.stopping = True
+        deliverer.wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(delivery), STOP_GRACE)
+        if not delivery.done():
+            delivery.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await delivery
+    for name in ("watch_task", "meaning_task"):
         task = app.bot_data.pop(name, None)
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+    await _post_stop(app)  # when the application was stopped without it (tests)
     rt = app.bot_data.get("runtime")
     if isinstance(rt, Runtime):
         await rt.storage.close()
@@ -196,19 +246,144 @@ async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
 
 
 def run_bot(settings: Settings) -> int:
-    """Long polling (or a webhook when BOT_WEBHOOK_URL is set) until SIGINT/SIGTERM."""
-    app = build_application(settings)
-    if settings.webhook_url:
-        app.run_webhook(
-            listen="0.0.0.0",
-            port=settings.webhook_port,
-            webhook_url=settings.webhook_url,
-            # Serve on the same path Telegram is told to post to.
-            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-            # Telegram echoes this header back, so forged updates from others are refused.
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
+    """Long polling (or a webhook when BOT_WEBHOOK_URL is set) until SIGINT/SIGTERM.
+
+    Exit code 0 after a clean stop, 2 when Telegram refuses the token. An unreachable API is
+    one log line per attempt and a retry with backoff, never a traceback.
+    """
+    return asyncio.run(_serve(build_application(settings), settings))
+
+
+async def _serve(app: Application, settings: Settings) -> int:  # type: ignore[type-arg]
+    """What Application.run_polling does, with the start-up retries and stop signals our own."""
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(OneLineNetworkErrors())
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    connecting = asyncio.create_task(_connect(app), name="connect")
+    stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+    await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not connecting.done():
+        connecting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await connecting
+        logger.info("stopped before Telegram was reached")
+        return 0
+    stopping.cancel()
+    if isinstance(connecting.exception(), InvalidToken):
+        logger.error(
+            "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN (from @BotFather)"
         )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        return 2
+    connecting.result()  # anything else unexpected: a traceback is then the right thing
+    updater = app.updater
+    assert updater is not None
+    try:
+        await _post_init(app)
+        if settings.webhook_url:
+            await updater.start_webhook(
+                listen="0.0.0.0",
+                port=settings.webhook_port,
+                webhook_url=settings.webhook_url,
+                # Serve on the same path Telegram is told to post to.
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                # Telegram echoes this header back, so forged updates from others are refused.
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+                bootstrap_retries=-1,
+            )
+        else:
+            await updater.start_polling(
+                allowed_updates=Update.ALL_TYPES, error_callback=NetworkTrouble()
+            )
+        await app.start()
+        logger.info("%s", "serving the webhook" if settings.webhook_url else "polling Telegram")
+        await stop.wait()
+    finally:
+        # The long poll in progress is abandoned at once; updates already fetched are handled
+        # (and confirmed to Telegram) before the application stops, so none is lost or twice.
+        if updater.running:
+            await _stop_updater(updater)
+        if app.running:
+            await app.stop()
+        await _post_stop(app)
+        await app.shutdown()
+        await _post_shutdown(app)
     return 0
+
+
+async def _stop_updater(updater: Updater) -> None:  # type: ignore[type-arg]
+    """Updater.stop(), without waiting out a backoff pause of up to 30 s when offline: the
+    polling loop is then cancelled (Updater.stop expects that), and the updates it fetched but
+    did not confirm come again at the next start."""
+    stopping = asyncio.create_task(updater.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=1)
+    if not done:
+        for task in asyncio.all_tasks():
+            if task.get_name() == "Updater:start_polling:polling_task":
+                task.cancel()
+    await stopping
+
+
+class OneLineNetworkErrors(logging.Filter):
+    """python-telegram-bot logs a failed network call with its traceback (e.g. the last
+    getUpdates at shutdown while offline): a known condition, so one line with the reason."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, NetworkError) and record.name.startswith("telegram"):
+            record.msg = f"{record.getMessage()}: {_reason(error)}"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _retrying(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else 0
+    logger.warning("cannot reach the Telegram API: %s; retrying in %.0f s", _reason(error), wait)
+
+
+async def _connect(app: Application) -> None:  # type: ignore[type-arg]
+    """getMe until it works: backoff from 1 s doubling to 60 s; a refused token is final."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type(NetworkError),
+        wait=wait_exponential(multiplier=1, min=1, max=60),
+        before_sleep=_retrying,
+        reraise=True,
+    ):
+        with attempt:
+            await app.initialize()
+
+
+def _reason(error: BaseException | None) -> str:
+    text = str(error) if error is not None else "unknown error"
+    return text.removeprefix("httpx.").strip() or type(error).__name__
+
+
+class NetworkTrouble:
+    """The polling loop's error callback: one line per failed getUpdates, no traceback.
+
+    python-telegram-bot retries by itself, waiting 1 s, then 1.5 times longer each time up
+    to 30 s; this mirrors that count to say how long, and starts over after a quiet spell.
+    """
+
+    def __init__(self) -> None:
+        self.delay = 0.0
+        self.last = 0.0
+
+    def __call__(self, error: TelegramError) -> None:
+        now = time.monotonic()
+        if now - self.last > self.delay + 30:  # polling worked in between
+            self.delay = 0.0
+        self.delay = 1.0 if self.delay == 0 else min(30.0, 1.5 * self.delay)
+        self.last = now
+        if isinstance(error, NetworkError):
+            logger.warning(
+                "cannot reach the Telegram API: %s; retrying in %.0f s", _reason(error), self.delay
+            )
+        else:
+            logger.warning("Telegram answered getUpdates with an error: %s", error)

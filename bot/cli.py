@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def embedder_for(settings: Settings) -> Embedder | None:
-    return make_embedder(settings.semantic, settings.cache_dir)
+    return make_embedder(settings.semantic, settings.cache_dir, settings.embed_threads)
 
 
 def required_topics(path: Path | None) -> list[str]:

