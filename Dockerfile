@@ -48,6 +48,7 @@ RUN python -m bot validate /app/knowledge
 # The first start embeds every phrasing once (about 30 s per core) into /data/cache; later starts
 # and reloads read it and embed only what staff changed.
 ENV BOT_DB=/data/bot.sqlite3 \
+    BOT_WEBHOOK_LISTEN=0.0.0.0 \
     BOT_KNOWLEDGE_DIR=/app/knowledge \
     BOT_CACHE_DIR=/data/cache
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import time
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
@@ -195,12 +197,32 @@ async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     logger.info("stopped cleanly")
 
 
+def check_secret_in_constant_time() -> None:
+    """Make PTB's webhook handler compare the secret header with hmac.compare_digest.
+
+    PTB compares it with ``!=``, whose time depends on how many leading characters match.
+    """
+    from telegram.ext._utils import webhookhandler  # the handler class has no public hook
+    from tornado.web import HTTPError
+
+    def validate(self: webhookhandler.TelegramHandler) -> None:
+        if self.request.headers.get("Content-Type") != "application/json":
+            raise HTTPError(HTTPStatus.FORBIDDEN)
+        if self.secret_token is not None:
+            sent = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+            if not hmac.compare_digest(sent.encode(), self.secret_token.encode()):
+                raise HTTPError(HTTPStatus.FORBIDDEN, reason="wrong or missing secret token")
+
+    webhookhandler.TelegramHandler._validate_post = validate  # type: ignore[method-assign]
+
+
 def run_bot(settings: Settings) -> int:
     """Long polling (or a webhook when BOT_WEBHOOK_URL is set) until SIGINT/SIGTERM."""
     app = build_application(settings)
     if settings.webhook_url:
+        check_secret_in_constant_time()
         app.run_webhook(
-            listen="0.0.0.0",
+            listen=settings.webhook_listen,
             port=settings.webhook_port,
             webhook_url=settings.webhook_url,
             # Serve on the same path Telegram is told to post to.
