@@ -427,6 +427,10 @@ async def on_button(update: Update, context: Context, lang: str) -> bool:
         )
         return True
     if kind == "sub":
+        if value not in ("all", "done") and not (
+            value.startswith("t:") and value[2:] in rt.kb.event_topics
+        ):
+            return False
         await query.answer()
         current = await rt.storage.subscription(chat_id) or set()
         every = set(rt.kb.event_topics)
@@ -436,14 +440,14 @@ async def on_button(update: Update, context: Context, lang: str) -> bool:
             names = ", ".join(
                 t("ev_all", lang)
                 if topic == "all"
-                else rt.kb.event_topics.get(topic, {}).get(lang, topic)
+                else escape(rt.kb.event_topics.get(topic, {}).get(lang, topic))
                 for topic in sorted(current)
             )
             await send(
                 update, Reply(t("ev_your_topics", lang, topics=names or "—"), lang=lang), edit=True
             )
             return True
-        elif value.startswith("t:"):
+        else:
             topic = value[2:]
             if "all" in current:
                 current = set(every)
@@ -454,7 +458,7 @@ async def on_button(update: Update, context: Context, lang: str) -> bool:
         await send(update, subscription_reply(rt.kb, current, lang), edit=True)
         return True
     if kind == "ann":
-        await on_announce_button(update, context, value)
+        await on_announce_button(update, context, value, lang)
         return True
     return False
 
@@ -491,12 +495,15 @@ async def announce(update: Update, context: Context) -> None:
     await send(update, Reply(f"<b>Preview</b>\n\n{escape(text)}", rows))
 
 
-async def on_announce_button(update: Update, context: Context, value: str) -> None:
+async def on_announce_button(update: Update, context: Context, value: str, lang: str) -> None:
     from bot.handlers import send
 
     query = update.callback_query
     rt = _rt(context)
-    if query is None or query.from_user.id not in rt.settings.admins:
+    if query is None:
+        return
+    if query.from_user.id not in rt.settings.admins:
+        await query.answer(t("outdated", lang))
         return
     await query.answer()
     action, _, token = value.partition(":")

@@ -219,6 +219,9 @@ async def button(update: Update, context: Context) -> None:
     kind, _, value = query.data.partition(":")
     if kind == "fb":
         vote, _, entry_id = value.partition(":")
+        if vote not in ("+", "-") or rt.kb.entry(entry_id) is None:
+            await query.answer(t("outdated", lang))
+            return
         positive = vote == "+"
         await query.answer(t("thanks_feedback" if positive else "thanks_negative", lang))
         await rt.storage.add_feedback(query.from_user.id, entry_id, 1 if positive else -1)
@@ -245,11 +248,11 @@ async def button(update: Update, context: Context) -> None:
             context.user_data.pop("contact_question", None)
         await send(update, Reply(t("contact_cancelled", lang), lang=lang), edit=True)
         return
-    if kind == "e":
+    if kind == "e" and rt.kb.entry(value) is not None:
         await query.answer()
         await send(update, rt.assistant.entry_reply(value, lang))
         return
-    if kind == "g":
+    if kind == "g" and any(g.id == value for g in rt.kb.groups):
         await query.answer()
         await send(update, rt.assistant.group_reply(value, lang), edit=True)
         return
@@ -280,7 +283,9 @@ async def forward_to_staff(update: Update, context: Context, lang: str) -> None:
     if user is None or chat is None or not text or rt.settings.staff_chat_id is None:
         await send(update, Reply(t("outdated", lang), lang=lang), edit=True)
         return
-    name = html.escape(user.full_name) + (f" (@{user.username})" if user.username else "")
+    name = html.escape(user.full_name) + (
+        f" (@{html.escape(user.username)})" if user.username else ""
+    )
     staff = await context.bot.send_message(
         rt.settings.staff_chat_id,
         f"❓ <b>Question from {name}</b> [{lang}]\n\n{html.escape(text)}\n\n"

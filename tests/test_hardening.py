@@ -1,0 +1,132 @@
+"""Issue 23: forged button data, hostile text in every echo path, faults in the database and
+in Telegram, floods. Through the real PTB application, the fake Bot API and a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from telegram import Update
+
+from bot.config import Settings
+from tests.conftest import ADMIN_ID, Running
+from tests.fake_bot_api import FakeBotApi
+
+HOSTILE = 'is 5 < 6 ECTS & is 7 > 6 ok? <a href="https://evil.example">x</a> <b>'
+
+
+def rows(settings: Settings, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+    with sqlite3.connect(settings.db_path) as db:
+        return db.execute(sql).fetchall()
+
+
+def refused(api: FakeBotApi) -> list[str]:
+    """Texts the fake Bot API refused: every one would have been lost in Telegram."""
+    return [c.params.get("text", "") for c in api.calls if c.method == "refused"]
+
+
+# -- item 2: button payloads are checked before anything is stored -------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        'fb:-:<a href="https://evil.example">x</a>',
+        "fb:+:no-such-entry",
+        "fb:?:student-grant-amount",
+        "e:no-such-entry",
+        "g:no-such-group",
+        "sub:t:<b>not-a-topic",
+        "sub:bogus",
+        "lang:de",
+        "forget:no",
+        "ev:no-such-event",
+        "ics:no-such-event",
+        "f:no-such-step:x",
+        "ann:send:forged-token",
+    ],
+)
+async def test_forged_button_data_stores_nothing(
+    bot: Running, settings: Settings, data: str
+) -> None:
+    """A button payload that names no real entry, topic, event or token is answered as out of
+    date and leaves no feedback, subscription or anything else in the database."""
+    await bot.press(data)
+    assert len(bot.api.sent("answerCallbackQuery")) == 1
+    assert rows(settings, "SELECT * FROM feedback") == []
+    assert rows(settings, "SELECT * FROM subscriptions") == []
+    assert rows(settings, "SELECT * FROM outbox") == []
+
+
+async def test_stats_escape_what_is_stored(bot: Running, settings: Settings) -> None:
+    """/stats and /unanswered print stored ids and texts escaped: a row holding HTML (from an
+    older version, or a bug) is shown as text and does not break the message."""
+    await bot.send("what is erasmus+")
+    with sqlite3.connect(settings.db_path) as db:
+        db.execute(
+            "INSERT INTO feedback (user_id, entry_id, vote, at) VALUES (1, ?, -1, 0)",
+            ('<a href="https://evil.example">x</a>',),
+        )
+        db.execute("UPDATE questions SET entry_id='<i>x & y'")
+    for command in ("/stats", "/unanswered"):
+        await bot.send(command, user_id=ADMIN_ID)
+        text = bot.last_text(ADMIN_ID)
+        assert "&lt;a href=" in text and "<a href" not in text, command
+    assert refused(bot.api) == []
+
+
+# -- item 13: user text with < & > through every path that echoes it ----------------------------
+
+
+async def test_hostile_text_through_every_echo_path(bot: Running, settings: Settings) -> None:
+    """User text with <, & and > reaches every place it is echoed: the question itself, the
+    /contact confirmation, the staff chat (with a hostile name), the staff reply back,
+    /unanswered, and an announcement's preview and delivery; Telegram refuses none of them."""
+    await bot.send(HOSTILE, first_name="<Ala & Co>")
+    await bot.send("/contact " + HOSTILE, first_name="<Ala & Co>")
+    assert "5 &lt; 6" in bot.last_text()
+    await bot.press("contact:yes", first_name="<Ala & Co>")
+    staff = bot.api.sent(chat_id=settings.staff_chat_id)
+    assert staff and "5 &lt; 6 ECTS &amp;" in staff[-1].params["text"]
+    assert "&lt;Ala &amp; Co&gt;" in staff[-1].params["text"]
+    (staff_message_id,) = rows(settings, "SELECT staff_message_id FROM handoffs")[0]
+    reply = {
+        "update_id": 77,
+        "message": {
+            **bot.api.message(HOSTILE, user_id=5, chat_id=settings.staff_chat_id),
+            "reply_to_message": {
+                "message_id": staff_message_id,
+                "date": 0,
+                "text": "q",
+                "chat": {"id": settings.staff_chat_id, "type": "group"},
+            },
+        },
+    }
+    await bot.app.process_update(Update.de_json(reply, bot.app.bot))
+    assert "5 &lt; 6" in bot.last_text(111)
+    await bot.send("/unanswered", user_id=ADMIN_ID)
+    await bot.send("/subscribe", user_id=301)
+    await bot.send("/announce " + HOSTILE, user_id=ADMIN_ID)
+    preview = bot.api.sent(chat_id=ADMIN_ID)[-1].params
+    assert "5 &lt; 6" in preview["text"]
+    token = preview["reply_markup"].split("ann:send:")[1].split('"')[0]
+    await bot.press(f"ann:send:{token}", user_id=ADMIN_ID)
+    (_, announcement) = await bot.api.wait_for("sendMessage", chat_id=301, count=2)
+    assert "5 &lt; 6" in announcement.params["text"]
+    assert refused(bot.api) == []
+    assert "Sorry, something went wrong" not in json.dumps([c.params for c in bot.api.calls])
+
+
+async def test_fake_api_refuses_what_telegram_refuses(bot: Running) -> None:
+    """The fake Bot API answers 400 to a bare '<', a bare '&', an unknown tag, an unclosed tag
+    and a text over 4096 characters, as Telegram does; well-formed HTML passes."""
+    from telegram.error import BadRequest
+
+    for text in ("is 5 < 6 ok?", "R&D", "<p>x</p>", "<b>x", "x" * 4097):
+        with pytest.raises(BadRequest):
+            await bot.app.bot.send_message(111, text, parse_mode="HTML")
+    await bot.app.bot.send_message(
+        111, "<b>5 &lt; 6</b> &amp; <a href='https://x.org'>x</a>", parse_mode="HTML"
+    )
+    await bot.app.bot.send_message(111, "plain 5 < 6 & 7 > 6")
