@@ -507,12 +507,17 @@ async def on_announce_button(update: Update, context: Context, value: str, lang:
         return
     await query.answer()
     action, _, token = value.partition(":")
-    text = context.bot_data.get("pending_announcements", {}).pop(token, None)
+    pending: dict[str, str] = context.bot_data.setdefault("pending_announcements", {})
+    text = pending.get(token)
     if text is None or action == "cancel":
+        pending.pop(token, None)
         await send(update, Reply("Not sent."), edit=True)
         return
     body = f"📣 {escape(text)}"
+    # The token is spent only once the outbox rows are committed: if this write fails, the
+    # admin's Send button still works.
     count = await rt.storage.enqueue(f"manual:{token}", (), body, body)
+    pending.pop(token, None)
     deliverer: Deliverer | None = context.bot_data.get("deliverer")
     if deliverer:
         deliverer.wake.set()

@@ -130,3 +130,95 @@ async def test_fake_api_refuses_what_telegram_refuses(bot: Running) -> None:
         111, "<b>5 &lt; 6</b> &amp; <a href='https://x.org'>x</a>", parse_mode="HTML"
     )
     await bot.app.bot.send_message(111, "plain 5 < 6 & 7 > 6")
+
+
+# -- items 3 and 4: the database fails, the answer and the announcement do not ------------------
+
+
+class Locked:
+    """Another process holding SQLite's write lock, as a long write or a backup would."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.db = sqlite3.connect(settings.db_path, isolation_level=None)
+        self.db.execute("BEGIN EXCLUSIVE")
+
+    def release(self) -> None:
+        self.db.execute("ROLLBACK")
+        self.db.close()
+
+
+async def impatient(bot: Running) -> None:
+    """The bot's connection gives up on a lock after 50 ms instead of 5 s."""
+    await bot.app.bot_data["runtime"].storage.db.execute("PRAGMA busy_timeout=50")
+
+
+async def test_answer_is_sent_while_the_database_is_locked(
+    bot: Running, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the database locked by someone else, a question still gets its answer (no
+    apology); the log row is dropped with one warning, and the next question is logged again."""
+    await bot.send("/start")
+    await impatient(bot)
+    lock = Locked(settings)
+    try:
+        await bot.send("how much is the erasmus grant per month for students", user_id=111)
+    finally:
+        lock.release()
+    assert "Sources:" in bot.last_text()
+    assert any("could not store a question" in r.getMessage() for r in caplog.records)
+    await bot.send("what is the Erasmus Charter for Higher Education")
+    assert rows(settings, "SELECT COUNT(*) FROM questions") == [(1,)]
+
+
+async def test_answer_is_sent_when_the_disk_is_full(
+    bot: Running, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When every write fails ("database or disk is full"), questions are still answered."""
+    storage = bot.app.bot_data["runtime"].storage
+
+    async def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(storage, "log_question", full)
+    monkeypatch.setattr(storage, "touch_user", full)
+    monkeypatch.setattr(storage, "set_user_language", full)
+    await bot.send("ile wynosi stypendium erasmus dla studenta na miesiac")
+    assert "Źródła:" in bot.last_text()
+
+
+async def test_a_failed_write_leaves_no_open_transaction(
+    bot: Running, settings: Settings
+) -> None:
+    """After "database is locked" the connection is rolled back: the next write and an
+    announcement's BEGIN IMMEDIATE work."""
+    storage = bot.app.bot_data["runtime"].storage
+    await impatient(bot)
+    lock = Locked(settings)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        await storage.touch_user(5)
+    lock.release()
+    assert not storage.db.in_transaction
+    await storage.subscribe(5, {"all"}, "en")
+    assert await storage.enqueue("after-lock", (), "News", "Wieści") == 1
+
+
+async def test_announcement_confirm_survives_a_locked_database(
+    bot: Running, settings: Settings
+) -> None:
+    """An admin's Send pressed while the database is locked fails with the apology, and pressing
+    the same Send again afterwards queues and delivers the announcement."""
+    await bot.send("/subscribe", user_id=301)
+    await bot.send("/announce Info session on Friday", user_id=ADMIN_ID)
+    preview = bot.api.sent(chat_id=ADMIN_ID)[-1].params
+    token = preview["reply_markup"].split("ann:send:")[1].split('"')[0]
+    await impatient(bot)
+    lock = Locked(settings)
+    try:
+        await bot.press(f"ann:send:{token}", user_id=ADMIN_ID)
+    finally:
+        lock.release()
+    assert rows(settings, "SELECT COUNT(*) FROM outbox") == [(0,)]
+    await bot.press(f"ann:send:{token}", user_id=ADMIN_ID)
+    assert "Queued for 1 subscriber" in bot.last_text(ADMIN_ID)
+    (_, announcement) = await bot.api.wait_for("sendMessage", chat_id=301, count=2)
+    assert "Info session" in announcement.params["text"]
