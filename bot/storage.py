@@ -102,6 +102,11 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at REAL NOT NULL
     );
     """,
+    # 6: the admin who asked for a delivery report, kept until it is sent (survives a restart)
+    """
+    ALTER TABLE announcements ADD COLUMN report_chat INTEGER;
+    ALTER TABLE announcements ADD COLUMN reported_at REAL;
+    """,
 )
 
 
@@ -111,6 +116,16 @@ class Delivery:
     chat_id: int
     attempts: int
     text: str
+    created_at: float = 0.0  # when the announcement was queued
+
+
+@dataclass(frozen=True)
+class Report:
+    """A finished announcement whose admin is still owed the delivery report."""
+
+    announcement_id: int
+    chat_id: int
+    counts: dict[str, int]
 
 
 class Storage:
@@ -345,7 +360,14 @@ class Storage:
 
     # -- announcements and the outbox ------------------------------------------------------------
 
-    async def enqueue(self, key: str, topics: Iterable[str], text_en: str, text_pl: str) -> int:
+    async def enqueue(
+        self,
+        key: str,
+        topics: Iterable[str],
+        text_en: str,
+        text_pl: str,
+        report_chat: int | None = None,
+    ) -> int:
         """Create an announcement once (by ``key``) and one outbox row per matching subscriber.
 
         Both happen in one transaction, so a crash leaves either nothing or everything queued;
@@ -354,9 +376,9 @@ class Storage:
         wanted = sorted(set(topics))
         async with self.transaction(immediate=True) as db:
             cursor = await db.execute(
-                "INSERT OR IGNORE INTO announcements (key, topics, text_en, text_pl, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (key, ",".join(wanted), text_en, text_pl, time.time()),
+                "INSERT OR IGNORE INTO announcements (key, topics, text_en, text_pl, created_at, "
+                "report_chat) VALUES (?, ?, ?, ?, ?, ?)",
+                (key, ",".join(wanted), text_en, text_pl, time.time(), report_chat),
             )
             if cursor.rowcount == 0:
                 return 0
@@ -379,7 +401,7 @@ class Storage:
     async def due_deliveries(self, limit: int = 200) -> list[Delivery]:
         """Pending outbox rows that are due, each with the text in the subscriber's language."""
         sql = """
-            SELECT o.id, o.chat_id, o.attempts,
+            SELECT o.id, o.chat_id, o.attempts, a.created_at,
                    CASE WHEN COALESCE(s.lang, 'en') = 'pl' THEN a.text_pl
                         ELSE a.text_en END AS text
             FROM outbox o JOIN announcements a ON a.id = o.announcement_id
@@ -388,7 +410,7 @@ class Storage:
             ORDER BY o.id LIMIT ?"""
         async with self.db.execute(sql, (time.time(), limit)) as cur:
             return [
-                Delivery(r["id"], r["chat_id"], r["attempts"], r["text"])
+                Delivery(r["id"], r["chat_id"], r["attempts"], r["text"], r["created_at"])
                 for r in await cur.fetchall()
             ]
 
@@ -404,6 +426,27 @@ class Storage:
             await db.execute(
                 "UPDATE outbox SET attempts=attempts+1, not_before=?, last_error=? WHERE id=?",
                 (time.time() + delay, error, delivery_id),
+            )
+
+    async def reports_due(self) -> list[Report]:
+        """Announcements with a report_chat, nothing pending and no report sent yet."""
+        sql = """
+            SELECT a.id, a.report_chat, o.status, COUNT(o.id) AS n FROM announcements a
+            LEFT JOIN outbox o ON o.announcement_id = a.id
+            WHERE a.report_chat IS NOT NULL AND a.reported_at IS NULL
+            GROUP BY a.id, o.status"""
+        found: dict[int, Report] = {}
+        async with self.db.execute(sql) as cur:
+            for row in await cur.fetchall():
+                report = found.setdefault(row[0], Report(row[0], row[1], {}))
+                if row[2] is not None:
+                    report.counts[row[2]] = row[3]
+        return [r for r in found.values() if not r.counts.get("pending")]
+
+    async def reported(self, announcement_id: int) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE announcements SET reported_at=? WHERE id=?", (time.time(), announcement_id)
             )
 
     async def outbox_counts(self) -> dict[str, int]:

@@ -49,6 +49,9 @@ class FakeBotApi:
         self.flood: dict[int, float] = {}  # chat id -> retry_after to answer once
         self.fail_times: dict[int, int] = defaultdict(int)  # chat id -> 500s left to answer
         self.latency = latency
+        # An outage: "500" answers every send with a server error, "drop" closes the connection
+        # (a network error); None is normal service.
+        self.down: str | None = None
         self.on_send: Any = None  # optional callback(chat_id) before a message is recorded
         self._message_ids = itertools.count(1000)
         self._update_ids = itertools.count(1)
@@ -171,6 +174,8 @@ class FakeBotApi:
                 }
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 method = urlsplit(target).path.rsplit("/", 1)[-1]
+                if self.down == "drop" and method not in ("getUpdates", "getMe"):
+                    return
                 params = self._params(headers.get("content-type", ""), body)
                 status, payload = await self._handle(method, params)
                 data = json.dumps(payload).encode()
@@ -218,6 +223,8 @@ class FakeBotApi:
             self.calls.append(Call("refused", {**params, "method": method}))
             return 400, {"ok": False, "error_code": 400, "description": refused}
         if method in ("sendMessage", "sendDocument"):
+            if self.down == "500":
+                return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
             if chat_id in self.blocked:
                 return 403, {
                     "ok": False,

@@ -3,6 +3,7 @@ in Telegram, floods. Through the real PTB application, the fake Bot API and a re
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 
@@ -222,3 +223,165 @@ async def test_announcement_confirm_survives_a_locked_database(
     assert "Queued for 1 subscriber" in bot.last_text(ADMIN_ID)
     (_, announcement) = await bot.api.wait_for("sendMessage", chat_id=301, count=2)
     assert "Info session" in announcement.params["text"]
+
+
+# -- items 5 and 6: the outbox through outages and bugs ------------------------------------------
+
+
+@pytest.fixture
+async def storage(tmp_path):  # type: ignore[no-untyped-def]
+    from bot.storage import Storage
+
+    store = await Storage.open(tmp_path / "outbox.sqlite3")
+    yield store
+    await store.close()
+
+
+async def make_due(storage) -> None:  # type: ignore[no-untyped-def]
+    """Let time pass: every pending row's backoff is over."""
+    await storage.db.execute("UPDATE outbox SET not_before = 0")
+    await storage.db.commit()
+
+
+@pytest.mark.parametrize("outage", ["500", "drop"])
+async def test_a_long_outage_loses_nobody(storage, api: FakeBotApi, outage: str) -> None:  # type: ignore[no-untyped-def]
+    """Through 12 failed rounds of 5xx answers or dropped connections every row stays pending,
+    each wait longer than the one before; when Telegram is back, everyone gets it exactly once."""
+    from telegram import Bot
+    from telegram.request import HTTPXRequest
+
+    from bot.announcements import Deliverer
+    from tests.fake_bot_api import TOKEN
+
+    for chat in range(1, 21):
+        await storage.subscribe(chat, {"all"}, "en")
+    await storage.enqueue("outage", (), "News", "Wieści")
+    api.down = outage
+    request = HTTPXRequest(connection_pool_size=8, read_timeout=2, connect_timeout=2)
+    async with Bot(TOKEN, base_url=api.base_url, request=request) as bot:
+        deliverer = Deliverer(storage, lambda chat, text: bot.send_message(chat, text))
+        waits = []
+        for _ in range(12):
+            await make_due(storage)
+            await deliverer.drain()
+            async with storage.db.execute(
+                "SELECT MIN(not_before) - strftime('%s', 'now') FROM outbox"
+            ) as cur:
+                waits.append((await cur.fetchone())[0])  # type: ignore[index]
+        assert await storage.outbox_counts() == {"pending": 20}
+        assert waits[1] > waits[0] and waits[-1] >= 600, waits
+        api.down = None
+        await make_due(storage)
+        await deliverer.drain()
+    assert await storage.outbox_counts() == {"sent": 20}
+    assert sorted(int(c.params["chat_id"]) for c in api.sent()) == list(range(1, 21))
+
+
+async def test_outage_rows_give_up_only_after_days(storage, api: FakeBotApi) -> None:  # type: ignore[no-untyped-def]
+    """A 5xx on a row of an announcement older than GIVE_UP_AFTER (72 h) marks it failed."""
+    from telegram import Bot
+
+    from bot.announcements import GIVE_UP_AFTER, Deliverer
+    from tests.fake_bot_api import TOKEN
+
+    await storage.subscribe(1, {"all"}, "en")
+    await storage.enqueue("old", (), "News", "Wieści")
+    await storage.db.execute(
+        "UPDATE announcements SET created_at = created_at - ?", (GIVE_UP_AFTER - 60,)
+    )
+    await storage.db.commit()
+    api.down = "500"
+    async with Bot(TOKEN, base_url=api.base_url) as bot:
+        deliverer = Deliverer(storage, lambda chat, text: bot.send_message(chat, text))
+        await deliverer.drain()
+        assert await storage.outbox_counts() == {"pending": 1}
+        await storage.db.execute("UPDATE announcements SET created_at = created_at - 120")
+        await make_due(storage)
+        await deliverer.drain()
+    assert await storage.outbox_counts() == {"failed": 1}
+
+
+async def test_any_exception_is_recorded_on_its_row(storage) -> None:  # type: ignore[no-untyped-def]
+    """A non-Telegram exception for one row is stored on it with the attempt count, the other
+    rows are delivered, and the row is not sent again before its backoff."""
+    from bot.announcements import Deliverer
+
+    for chat in (1, 2, 3):
+        await storage.subscribe(chat, {"all"}, "en")
+    await storage.enqueue("bug", (), "News", "Wieści")
+    tries: list[int] = []
+
+    async def send(chat: int, text: str) -> None:
+        tries.append(chat)
+        if chat == 2:
+            raise ValueError("a bad row")
+
+    deliverer = Deliverer(storage, send)
+    for _ in range(5):
+        await deliverer.drain()
+    assert sorted(tries) == [1, 2, 3]
+    async with storage.db.execute(
+        "SELECT status, attempts, last_error FROM outbox WHERE chat_id=2"
+    ) as cur:
+        assert tuple(await cur.fetchone()) == ("pending", 1, "ValueError: a bad row")  # type: ignore[arg-type]
+    for _ in range(5):
+        await make_due(storage)
+        await deliverer.drain()
+    assert tries.count(2) == 5
+    assert await storage.outbox_counts() == {"sent": 2, "failed": 1}
+
+
+async def test_a_sent_row_whose_mark_fails_is_not_sent_again(
+    storage, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """When Telegram accepted a message but the "sent" mark cannot be stored, the message is
+    not sent again, and the mark is stored on a later pass."""
+    from bot.announcements import Deliverer
+
+    await storage.subscribe(1, {"all"}, "en")
+    await storage.enqueue("mark", (), "News", "Wieści")
+    tries: list[int] = []
+
+    async def send(chat: int, text: str) -> None:
+        tries.append(chat)
+
+    real_mark = storage.mark
+
+    async def broken_mark(*args: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(storage, "mark", broken_mark)
+    deliverer = Deliverer(storage, send)
+    for _ in range(3):
+        await deliverer.drain()
+    monkeypatch.setattr(storage, "mark", real_mark)
+    await deliverer.drain()
+    assert tries == [1]
+    assert await storage.outbox_counts() == {"sent": 1}
+
+
+async def test_delivery_report_survives_a_restart(settings: Settings, api: FakeBotApi) -> None:
+    """An announcement confirmed before a restart still gets its delivery report to the admin
+    after the restart, once everyone has it."""
+    from tests.conftest import start_app, stop_app
+
+    first = await start_app(settings, api, watch_knowledge=False)
+    await first.send("/subscribe", user_id=301)
+    await first.send("/announce Open day", user_id=ADMIN_ID)
+    token = api.sent(chat_id=ADMIN_ID)[-1].params["reply_markup"].split("ann:send:")[1]
+    api.down = "500"
+    await first.press(f"ann:send:{token.split(chr(34))[0]}", user_id=ADMIN_ID)
+    await stop_app(first)
+    api.down = None
+    with sqlite3.connect(settings.db_path) as db:
+        db.execute("UPDATE outbox SET not_before = 0")
+    second = await start_app(settings, api, watch_knowledge=False)
+    try:
+        await api.wait_for("sendMessage", chat_id=301, count=2, within=10)
+        for _ in range(200):
+            if "delivered to 1 subscriber" in second.last_text(ADMIN_ID):
+                break
+            await asyncio.sleep(0.05)
+        assert "delivered to 1 subscriber" in second.last_text(ADMIN_ID)
+    finally:
+        await stop_app(second)
