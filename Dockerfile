@@ -46,6 +46,7 @@ WORKDIR /app
 # knowledge base with errors fails the build here instead of at start-up.
 COPY knowledge/ /app/knowledge/
 ENV BOT_DB=/data/bot.sqlite3 \
+    BOT_WEBHOOK_LISTEN=0.0.0.0 \
     BOT_KNOWLEDGE_DIR=/app/knowledge \
     BOT_CACHE_DIR=/app/cache
 # The embedding cache is baked in (every phrasing embedded once, here, about a minute on 2

@@ -49,9 +49,11 @@ async def stats(update: Update, context: Context) -> None:
         for row in data["per_day"]
     ]
     lines += ["", "<b>Top entries</b>"]
-    lines += [f"{row['entry_id']}: {row['n']}" for row in data["top_entries"]] or ["—"]
+    lines += [f"{escape(row['entry_id'])}: {row['n']}" for row in data["top_entries"]] or ["—"]
     lines += ["", "<b>Feedback</b> 👍/👎"]
-    lines += [f"{row['entry_id']}: {row['up']}/{row['down']}" for row in data["feedback"]] or ["—"]
+    lines += [
+        f"{escape(row['entry_id'])}: {row['up']}/{row['down']}" for row in data["feedback"]
+    ] or ["—"]
     await update.effective_chat.send_message("\n".join(lines), parse_mode=ParseMode.HTML)  # type: ignore[union-attr]
 
 
@@ -102,8 +104,8 @@ async def unanswered(update: Update, context: Context) -> None:
         return
     lines = ["<b>Unanswered or 👎</b> (newest first; /unanswered csv or yaml to export)"]
     for row in rows[:25]:
-        what = escape(row["text"][:120]) if row["text"] else f"👎 on {row['entry_id']}"
-        lines.append(f"• {_when(row['at'])} [{row['lang']}] {what}")
+        what = escape(row["text"][:120]) if row["text"] else f"👎 on {escape(row['entry_id'])}"
+        lines.append(f"• {_when(row['at'])} [{escape(row['lang'])}] {what}")
     await chat.send_message("\n".join(lines), parse_mode=ParseMode.HTML)
 
 

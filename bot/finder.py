@@ -791,24 +791,28 @@ async def _load_state(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> Answe
 
 
 async def _save_state(context: ContextTypes.DEFAULT_TYPE, user_id: int, answers: Answers) -> None:
-    db = await _db(context)
+    from bot.runtime import runtime
+
+    await _db(context)
     now = time.time()
-    await db.execute(
-        "INSERT INTO finder_state (user_id, answers, updated_at) VALUES (?, ?, ?) "
-        "ON CONFLICT(user_id) DO UPDATE SET answers=excluded.answers, "
-        "updated_at=excluded.updated_at",
-        (user_id, json.dumps(answers), now),
-    )
-    await db.execute(
-        "DELETE FROM finder_state WHERE updated_at<?", (now - STATE_TTL.total_seconds(),)
-    )
-    await db.commit()
+    async with runtime(context).storage.transaction() as db:
+        await db.execute(
+            "INSERT INTO finder_state (user_id, answers, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(user_id) DO UPDATE SET answers=excluded.answers, "
+            "updated_at=excluded.updated_at",
+            (user_id, json.dumps(answers), now),
+        )
+        await db.execute(
+            "DELETE FROM finder_state WHERE updated_at<?", (now - STATE_TTL.total_seconds(),)
+        )
 
 
 async def _clear_state(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> None:
-    db = await _db(context)
-    await db.execute("DELETE FROM finder_state WHERE user_id=?", (user_id,))
-    await db.commit()
+    from bot.runtime import runtime
+
+    await _db(context)
+    async with runtime(context).storage.transaction() as db:
+        await db.execute("DELETE FROM finder_state WHERE user_id=?", (user_id,))
 
 
 def _finder(context: ContextTypes.DEFAULT_TYPE) -> Finder | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import sqlite3
 import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -69,7 +70,11 @@ async def user_lang(update: Update, context: Context) -> str:
     cached = context.user_data.get("lang") if context.user_data is not None else None
     if cached:
         return str(cached)
-    stored, pinned = await runtime(context).storage.language_choice(user.id)
+    try:
+        stored, pinned = await runtime(context).storage.language_choice(user.id)
+    except sqlite3.Error as exc:  # the answer matters more than the remembered language
+        logger.warning("could not read the language choice: %s", exc)
+        stored, pinned = None, False
     lang = stored or ("pl" if (user.language_code or "").startswith("pl") else "en")
     if context.user_data is not None:
         context.user_data["lang"] = lang
@@ -84,7 +89,11 @@ async def remember_lang(update: Update, context: Context, lang: str, pinned: boo
     if context.user_data.get("lang") != lang or pinned:
         context.user_data["lang"] = lang
         context.user_data["lang_pinned"] = context.user_data.get("lang_pinned") or pinned
-        await runtime(context).storage.set_user_language(update.effective_user.id, lang, pinned)
+        user_id = update.effective_user.id
+        storage = runtime(context).storage
+        await storage.best_effort(
+            "a language choice", lambda: storage.set_user_language(user_id, lang, pinned)
+        )
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -194,16 +203,20 @@ async def question(update: Update, context: Context) -> None:
     if reply.lang in ("en", "pl"):
         await remember_lang(update, context, reply.lang)
     score = reply.ranking.best.score if reply.ranking and reply.ranking.best else 0.0
-    await rt.storage.touch_user(user.id)
-    await rt.storage.log_question(
-        user.id, message.text[:2000], reply.lang, reply.kind, reply.entry_id, score
-    )
     if reply.kind in ("decline", "choice", "guess"):
         user_data["last_question"] = message.text[:1000]
     context.bot_data.setdefault("outcome", {})[update.update_id] = (
         f"lang={reply.lang} outcome={reply.kind} entry={reply.entry_id} score={score:.1f}"
     )
+    # The answer goes out first: a full disk or a locked database costs the log row, not it.
     await send(update, reply)
+    text = message.text[:2000]
+
+    async def record() -> None:
+        await rt.storage.touch_user(user.id)
+        await rt.storage.log_question(user.id, text, reply.lang, reply.kind, reply.entry_id, score)
+
+    await rt.storage.best_effort("a question", record)
 
 
 # -- buttons -------------------------------------------------------------------------------------
@@ -219,6 +232,9 @@ async def button(update: Update, context: Context) -> None:
     kind, _, value = query.data.partition(":")
     if kind == "fb":
         vote, _, entry_id = value.partition(":")
+        if vote not in ("+", "-") or rt.kb.entry(entry_id) is None:
+            await query.answer(t("outdated", lang))
+            return
         positive = vote == "+"
         await query.answer(t("thanks_feedback" if positive else "thanks_negative", lang))
         await rt.storage.add_feedback(query.from_user.id, entry_id, 1 if positive else -1)
@@ -245,7 +261,7 @@ async def button(update: Update, context: Context) -> None:
             context.user_data.pop("contact_question", None)
         await send(update, Reply(t("contact_cancelled", lang), lang=lang), edit=True)
         return
-    if kind == "e":
+    if kind == "e" and rt.kb.entry(value) is not None:
         await query.answer()
         await send(update, rt.assistant.entry_reply(value, lang))
         return
@@ -257,7 +273,7 @@ async def button(update: Update, context: Context) -> None:
         await query.answer()
         await send(update, rt.assistant.sources_reply(value, lang))
         return
-    if kind == "g":
+    if kind == "g" and any(g.id == value for g in rt.kb.groups):
         await query.answer()
         await send(update, rt.assistant.group_reply(value, lang), edit=True)
         return
@@ -288,7 +304,9 @@ async def forward_to_staff(update: Update, context: Context, lang: str) -> None:
     if user is None or chat is None or not text or rt.settings.staff_chat_id is None:
         await send(update, Reply(t("outdated", lang), lang=lang), edit=True)
         return
-    name = html.escape(user.full_name) + (f" (@{user.username})" if user.username else "")
+    name = html.escape(user.full_name) + (
+        f" (@{html.escape(user.username)})" if user.username else ""
+    )
     staff = await context.bot.send_message(
         rt.settings.staff_chat_id,
         f"❓ <b>Question from {name}</b> [{lang}]\n\n{html.escape(text)}\n\n"

@@ -133,8 +133,12 @@ class Embedder:
             # logs. Small batches, the lock released in between: a reload that embeds many
             # new phrasings in a worker thread delays a user's question by one batch at most.
             with tqdm(
-                total=len(missing), desc="embedding phrasings", unit=" phrasings",
-                disable=None, leave=False, mininterval=0.5,
+                total=len(missing),
+                desc="embedding phrasings",
+                unit=" phrasings",
+                disable=None,
+                leave=False,
+                mininterval=0.5,
             ) as progress:
                 for start in range(0, len(missing), BATCH):
                     if self._closed.is_set():

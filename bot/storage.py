@@ -6,13 +6,19 @@ Schema changes are numbered migrations applied in order at start-up; the version
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: users, questions, feedback
@@ -96,6 +102,11 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at REAL NOT NULL
     );
     """,
+    # 6: the admin who asked for a delivery report, kept until it is sent (survives a restart)
+    """
+    ALTER TABLE announcements ADD COLUMN report_chat INTEGER;
+    ALTER TABLE announcements ADD COLUMN reported_at REAL;
+    """,
 )
 
 
@@ -105,6 +116,16 @@ class Delivery:
     chat_id: int
     attempts: int
     text: str
+    created_at: float = 0.0  # when the announcement was queued
+
+
+@dataclass(frozen=True)
+class Report:
+    """A finished announcement whose admin is still owed the delivery report."""
+
+    announcement_id: int
+    chat_id: int
+    counts: dict[str, int]
 
 
 class Storage:
@@ -112,6 +133,7 @@ class Storage:
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
+        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -131,6 +153,46 @@ class Storage:
     async def close(self) -> None:
         await self.db.close()
 
+    @contextlib.asynccontextmanager
+    async def transaction(self, immediate: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """One write: committed at the end, rolled back on any error.
+
+        Without the rollback a failed write ("database is locked", "disk is full") leaves the
+        connection inside a transaction, and the next BEGIN fails too.
+        """
+        # One connection is shared by every handler and delivery worker: one write at a time,
+        # so that a rollback never takes another coroutine's statements with it.
+        async with self._write_lock:
+            if self.db.in_transaction:
+                await self.db.rollback()
+            if immediate:
+                await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+                await self.db.commit()
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    await self.db.rollback()
+                raise
+
+    async def best_effort(
+        self, what: str, write: Callable[[], Awaitable[object]], retry_after: float = 0.5
+    ) -> bool:
+        """Run a write that must never cost a user their answer: retried once, then dropped.
+
+        Returns whether it was stored; a drop is one warning line naming what was lost.
+        """
+        for attempt in (1, 2):
+            try:
+                await write()
+                return True
+            except sqlite3.Error as exc:
+                if attempt == 2:
+                    logger.warning("could not store %s, dropped: %s", what, exc)
+                    return False
+                await asyncio.sleep(retry_after)
+        return False
+
     async def migrate(self) -> None:
         async with self.db.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
@@ -147,12 +209,12 @@ class Storage:
 
     async def touch_user(self, user_id: int) -> None:
         now = time.time()
-        await self.db.execute(
-            "INSERT INTO users (user_id, first_seen, last_seen) VALUES (?, ?, ?) "
-            "ON CONFLICT(user_id) DO UPDATE SET last_seen=excluded.last_seen",
-            (user_id, now, now),
-        )
-        await self.db.commit()
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO users (user_id, first_seen, last_seen) VALUES (?, ?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET last_seen=excluded.last_seen",
+                (user_id, now, now),
+            )
 
     async def user_language(self, user_id: int) -> str | None:
         return (await self.language_choice(user_id))[0]
@@ -167,34 +229,34 @@ class Storage:
 
     async def set_user_language(self, user_id: int, lang: str, pinned: bool = False) -> None:
         now = time.time()
-        await self.db.execute(
-            "INSERT INTO users (user_id, lang, lang_pinned, first_seen, last_seen) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET lang=excluded.lang, "
-            "lang_pinned=MAX(lang_pinned, excluded.lang_pinned)",
-            (user_id, lang, int(pinned), now, now),
-        )
-        await self.db.execute("UPDATE subscriptions SET lang=? WHERE chat_id=?", (lang, user_id))
-        await self.db.commit()
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO users (user_id, lang, lang_pinned, first_seen, last_seen) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET lang=excluded.lang, "
+                "lang_pinned=MAX(lang_pinned, excluded.lang_pinned)",
+                (user_id, lang, int(pinned), now, now),
+            )
+            await db.execute("UPDATE subscriptions SET lang=? WHERE chat_id=?", (lang, user_id))
 
     # -- questions and feedback ------------------------------------------------------------------
 
     async def log_question(
         self, user_id: int, text: str, lang: str, outcome: str, entry_id: str | None, score: float
     ) -> int:
-        cursor = await self.db.execute(
-            "INSERT INTO questions (user_id, text, lang, outcome, entry_id, score, asked_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (user_id, text, lang, outcome, entry_id, score, time.time()),
-        )
-        await self.db.commit()
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO questions (user_id, text, lang, outcome, entry_id, score, asked_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (user_id, text, lang, outcome, entry_id, score, time.time()),
+            )
         return int(cursor.lastrowid or 0)
 
     async def add_feedback(self, user_id: int, entry_id: str, vote: int) -> None:
-        await self.db.execute(
-            "INSERT INTO feedback (user_id, entry_id, vote, at) VALUES (?, ?, ?, ?)",
-            (user_id, entry_id, vote, time.time()),
-        )
-        await self.db.commit()
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO feedback (user_id, entry_id, vote, at) VALUES (?, ?, ?, ?)",
+                (user_id, entry_id, vote, time.time()),
+            )
 
     async def unanswered(self, limit: int = 50) -> list[dict[str, Any]]:
         """Recent questions the bot could not answer, and answers people marked 👎."""
@@ -236,25 +298,26 @@ class Storage:
         return result
 
     async def purge_questions(self, older_than_days: int) -> int:
-        cursor = await self.db.execute(
-            "DELETE FROM questions WHERE asked_at < ?", (time.time() - older_than_days * 86400,)
-        )
-        await self.db.commit()
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM questions WHERE asked_at < ?",
+                (time.time() - older_than_days * 86400,),
+            )
         return cursor.rowcount
 
     async def forget_user(self, user_id: int) -> None:
         """Delete everything stored about one person (GDPR erasure)."""
-        for sql in (
-            "DELETE FROM questions WHERE user_id=?",
-            "DELETE FROM feedback WHERE user_id=?",
-            "DELETE FROM subscriptions WHERE chat_id=?",
-            "DELETE FROM outbox WHERE chat_id=? AND status='pending'",
-            "DELETE FROM handoffs WHERE user_id=?",
-            "DELETE FROM finder_state WHERE user_id=?",
-            "DELETE FROM users WHERE user_id=?",
-        ):
-            await self.db.execute(sql, (user_id,))
-        await self.db.commit()
+        async with self.transaction() as db:
+            for sql in (
+                "DELETE FROM questions WHERE user_id=?",
+                "DELETE FROM feedback WHERE user_id=?",
+                "DELETE FROM subscriptions WHERE chat_id=?",
+                "DELETE FROM outbox WHERE chat_id=? AND status='pending'",
+                "DELETE FROM handoffs WHERE user_id=?",
+                "DELETE FROM finder_state WHERE user_id=?",
+                "DELETE FROM users WHERE user_id=?",
+            ):
+                await db.execute(sql, (user_id,))
 
     async def count_about(self, user_id: int) -> int:
         """How many rows mention this person (for tests and /privacy)."""
@@ -276,16 +339,16 @@ class Storage:
     # -- subscriptions ---------------------------------------------------------------------------
 
     async def subscribe(self, chat_id: int, topics: Iterable[str], lang: str) -> None:
-        await self.db.execute(
-            "INSERT INTO subscriptions (chat_id, topics, lang, since) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(chat_id) DO UPDATE SET topics=excluded.topics, lang=excluded.lang",
-            (chat_id, ",".join(sorted(set(topics))), lang, time.time()),
-        )
-        await self.db.commit()
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO subscriptions (chat_id, topics, lang, since) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(chat_id) DO UPDATE SET topics=excluded.topics, lang=excluded.lang",
+                (chat_id, ",".join(sorted(set(topics))), lang, time.time()),
+            )
 
     async def unsubscribe(self, chat_id: int) -> bool:
-        cursor = await self.db.execute("DELETE FROM subscriptions WHERE chat_id=?", (chat_id,))
-        await self.db.commit()
+        async with self.transaction() as db:
+            cursor = await db.execute("DELETE FROM subscriptions WHERE chat_id=?", (chat_id,))
         return cursor.rowcount > 0
 
     async def subscription(self, chat_id: int) -> set[str] | None:
@@ -297,47 +360,48 @@ class Storage:
 
     # -- announcements and the outbox ------------------------------------------------------------
 
-    async def enqueue(self, key: str, topics: Iterable[str], text_en: str, text_pl: str) -> int:
+    async def enqueue(
+        self,
+        key: str,
+        topics: Iterable[str],
+        text_en: str,
+        text_pl: str,
+        report_chat: int | None = None,
+    ) -> int:
         """Create an announcement once (by ``key``) and one outbox row per matching subscriber.
 
         Both happen in one transaction, so a crash leaves either nothing or everything queued;
         the key makes a second call a no-op. Returns the number of recipients queued now.
         """
         wanted = sorted(set(topics))
-        await self.db.execute("BEGIN IMMEDIATE")
-        try:
-            cursor = await self.db.execute(
-                "INSERT OR IGNORE INTO announcements (key, topics, text_en, text_pl, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (key, ",".join(wanted), text_en, text_pl, time.time()),
+        async with self.transaction(immediate=True) as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO announcements (key, topics, text_en, text_pl, created_at, "
+                "report_chat) VALUES (?, ?, ?, ?, ?, ?)",
+                (key, ",".join(wanted), text_en, text_pl, time.time(), report_chat),
             )
             if cursor.rowcount == 0:
-                await self.db.rollback()
                 return 0
             announcement_id = cursor.lastrowid
             chats: list[int] = []
-            async with self.db.execute("SELECT chat_id, topics FROM subscriptions") as cur:
+            async with db.execute("SELECT chat_id, topics FROM subscriptions") as cur:
                 async for row in cur:
                     theirs = set(filter(None, row["topics"].split(",")))
                     if not wanted or theirs & set(wanted) or "all" in theirs:
                         chats.append(row["chat_id"])
-            await self.db.executemany(
+            await db.executemany(
                 "INSERT INTO outbox (announcement_id, chat_id) VALUES (?, ?)",
                 [(announcement_id, chat) for chat in chats],
             )
-            await self.db.execute(
+            await db.execute(
                 "UPDATE announcements SET recipients=? WHERE id=?", (len(chats), announcement_id)
             )
-            await self.db.commit()
-            return len(chats)
-        except BaseException:
-            await self.db.rollback()
-            raise
+        return len(chats)
 
     async def due_deliveries(self, limit: int = 200) -> list[Delivery]:
         """Pending outbox rows that are due, each with the text in the subscriber's language."""
         sql = """
-            SELECT o.id, o.chat_id, o.attempts,
+            SELECT o.id, o.chat_id, o.attempts, a.created_at,
                    CASE WHEN COALESCE(s.lang, 'en') = 'pl' THEN a.text_pl
                         ELSE a.text_en END AS text
             FROM outbox o JOIN announcements a ON a.id = o.announcement_id
@@ -346,23 +410,44 @@ class Storage:
             ORDER BY o.id LIMIT ?"""
         async with self.db.execute(sql, (time.time(), limit)) as cur:
             return [
-                Delivery(r["id"], r["chat_id"], r["attempts"], r["text"])
+                Delivery(r["id"], r["chat_id"], r["attempts"], r["text"], r["created_at"])
                 for r in await cur.fetchall()
             ]
 
     async def mark(self, delivery_id: int, status: str, error: str | None = None) -> None:
-        await self.db.execute(
-            "UPDATE outbox SET status=?, last_error=?, done_at=? WHERE id=?",
-            (status, error, time.time(), delivery_id),
-        )
-        await self.db.commit()
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET status=?, last_error=?, done_at=? WHERE id=?",
+                (status, error, time.time(), delivery_id),
+            )
 
     async def retry_later(self, delivery_id: int, delay: float, error: str) -> None:
-        await self.db.execute(
-            "UPDATE outbox SET attempts=attempts+1, not_before=?, last_error=? WHERE id=?",
-            (time.time() + delay, error, delivery_id),
-        )
-        await self.db.commit()
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET attempts=attempts+1, not_before=?, last_error=? WHERE id=?",
+                (time.time() + delay, error, delivery_id),
+            )
+
+    async def reports_due(self) -> list[Report]:
+        """Announcements with a report_chat, nothing pending and no report sent yet."""
+        sql = """
+            SELECT a.id, a.report_chat, o.status, COUNT(o.id) AS n FROM announcements a
+            LEFT JOIN outbox o ON o.announcement_id = a.id
+            WHERE a.report_chat IS NOT NULL AND a.reported_at IS NULL
+            GROUP BY a.id, o.status"""
+        found: dict[int, Report] = {}
+        async with self.db.execute(sql) as cur:
+            for row in await cur.fetchall():
+                report = found.setdefault(row[0], Report(row[0], row[1], {}))
+                if row[2] is not None:
+                    report.counts[row[2]] = row[3]
+        return [r for r in found.values() if not r.counts.get("pending")]
+
+    async def reported(self, announcement_id: int) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE announcements SET reported_at=? WHERE id=?", (time.time(), announcement_id)
+            )
 
     async def outbox_counts(self) -> dict[str, int]:
         async with self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cur:
@@ -373,12 +458,12 @@ class Storage:
     async def save_handoff(
         self, staff_message_id: int, user_id: int, chat_id: int, question: str
     ) -> None:
-        await self.db.execute(
-            "INSERT OR REPLACE INTO handoffs (staff_message_id, user_id, chat_id, question, at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (staff_message_id, user_id, chat_id, question, time.time()),
-        )
-        await self.db.commit()
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO handoffs "
+                "(staff_message_id, user_id, chat_id, question, at) VALUES (?, ?, ?, ?, ?)",
+                (staff_message_id, user_id, chat_id, question, time.time()),
+            )
 
     async def handoff_chat(self, staff_message_id: int) -> int | None:
         async with self.db.execute(

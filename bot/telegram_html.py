@@ -31,6 +31,9 @@ _ALLOWED: dict[str, set[str]] = {
     "tg-emoji": {"emoji-id"},
 }
 _NAMED_ENTITIES = {"lt", "gt", "amp", "quot"}
+# Telegram reads every '<' as the start of a tag ("5 < 6" is a 400 "unsupported start tag"),
+# while Python's HTMLParser passes it as text.
+_BARE_LT = re.compile(r"<(?!/?[A-Za-z][A-Za-z-]*[\s>/])")
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);?")
 
 
@@ -83,6 +86,9 @@ def check(text: str) -> list[str]:
     checker.feed(text)
     checker.close()
     problems = checker.problems
+    for match in _BARE_LT.finditer(text):
+        problems.append(f"a bare '<' at character {match.start()} must be written &lt;")
+        break
     for match in re.finditer(r"&(?![A-Za-z]+;|#\d+;|#x[0-9a-fA-F]+;)", text):
         problems.append(f"a bare '&' at character {match.start()} must be written &amp;")
         break

@@ -94,11 +94,11 @@ class Running:
         data = {"update_id": 1, "message": self.api.message(text, user_id, **kwargs)}
         await self.app.process_update(Update.de_json(data, self.app.bot))
 
-    async def press(self, data: str, user_id: int = 111) -> None:
+    async def press(self, data: str, user_id: int = 111, **kwargs) -> None:  # type: ignore[no-untyped-def]
         from telegram import Update
 
         await self.app.process_update(
-            Update.de_json(self.api.callback(data, user_id), self.app.bot)
+            Update.de_json(self.api.callback(data, user_id, **kwargs), self.app.bot)
         )
 
     def last_text(self, chat_id: int = 111) -> str:

@@ -2,16 +2,19 @@
 
 It speaks enough of the real HTTP API for python-telegram-bot's own request layer: it records every
 call, answers sendMessage/editMessageText/sendDocument with real-looking messages, serves queued
-updates to getUpdates (long polling), and can be told to fail: a chat that blocked the bot (403),
-flood control (429 with retry_after), or a server error.
+updates to getUpdates (long polling), answers 400 to text Telegram would refuse (HTML it
+cannot parse, a bare '<' or '&', more than 4096 characters), and can be told to fail: a chat
+that blocked the bot (403), flood control (429 with retry_after), or a server error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import itertools
 import json
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,6 +22,8 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from bot import telegram_html
 
 BOT_ID = 4242
 TOKEN = f"{BOT_ID}:TEST-token"
@@ -44,6 +49,9 @@ class FakeBotApi:
         self.flood: dict[int, float] = {}  # chat id -> retry_after to answer once
         self.fail_times: dict[int, int] = defaultdict(int)  # chat id -> 500s left to answer
         self.latency = latency
+        # An outage: "500" answers every send with a server error, "drop" closes the connection
+        # (a network error); None is normal service.
+        self.down: str | None = None
         self.on_send: Any = None  # optional callback(chat_id) before a message is recorded
         self._message_ids = itertools.count(1000)
         self._update_ids = itertools.count(1)
@@ -128,14 +136,16 @@ class FakeBotApi:
             "entities": entities,
         }
 
-    def callback(self, data: str, user_id: int = 111, message_id: int = 1) -> dict[str, Any]:
+    def callback(
+        self, data: str, user_id: int = 111, message_id: int = 1, first_name: str = "Ala"
+    ) -> dict[str, Any]:
         return {
             "update_id": next(self._update_ids),
             "callback_query": {
                 "id": str(next(self._update_ids)),
                 "chat_instance": "ci",
                 "data": data,
-                "from": {"id": user_id, "is_bot": False, "first_name": "Ala"},
+                "from": {"id": user_id, "is_bot": False, "first_name": first_name},
                 "message": {
                     "message_id": message_id,
                     "date": int(time.time()),
@@ -168,15 +178,20 @@ class FakeBotApi:
                 }
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 bot_path, _, method = urlsplit(target).path.rpartition("/")
+                if self.down == "drop" and method not in ("getUpdates", "getMe"):
+                    return
                 params = self._params(headers.get("content-type", ""), body)
                 if bot_path.endswith(f"/bot{TOKEN}"):
                     status, payload = await self._handle(method, params)
                 else:  # what Telegram answers a revoked or mistyped token
-                    status, payload = 401, {
-                        "ok": False,
-                        "error_code": 401,
-                        "description": "Unauthorized",
-                    }
+                    status, payload = (
+                        401,
+                        {
+                            "ok": False,
+                            "error_code": 401,
+                            "description": "Unauthorized",
+                        },
+                    )
                 data = json.dumps(payload).encode()
                 writer.write(
                     b"HTTP/1.1 %d OK\r\nContent-Type: application/json\r\n"
@@ -218,7 +233,13 @@ class FakeBotApi:
         if self.latency:
             await asyncio.sleep(self.latency)
         chat_id = int(params.get("chat_id", 0) or 0)
+        refused = self._refuse_text(method, params)
+        if refused:
+            self.calls.append(Call("refused", {**params, "method": method}))
+            return 400, {"ok": False, "error_code": 400, "description": refused}
         if method in ("sendMessage", "sendDocument"):
+            if self.down == "500":
+                return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
             if chat_id in self.blocked:
                 return 403, {
                     "ok": False,
@@ -241,6 +262,25 @@ class FakeBotApi:
         self.calls.append(Call(method, params))
         self.new_call.set()
         return 200, {"ok": True, "result": self._result(method, params, chat_id)}
+
+    @staticmethod
+    def _refuse_text(method: str, params: dict[str, Any]) -> str | None:
+        """What Telegram answers with a 400 for this text: bad HTML, or too long."""
+        key = "caption" if method == "sendDocument" else "text"
+        if method not in ("sendMessage", "editMessageText", "sendDocument") or key not in params:
+            return None
+        text = str(params[key])
+        if str(params.get("parse_mode", "")).upper() == "HTML":
+            problems = telegram_html.check(text)
+            if problems:
+                return f"Bad Request: can't parse entities: {problems[0]}"
+            text = html.unescape(re.sub(r"<[^>]+>", "", text))
+        limit = 1024 if key == "caption" else 4096
+        if not text.strip():
+            return "Bad Request: message text is empty"
+        if len(text) > limit:
+            return "Bad Request: message is too long"
+        return None
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         timeout = float(params.get("timeout", 0) or 0)

@@ -43,7 +43,8 @@ def _engine_reason() -> str | None:
     if info.returncode != 0:
         return "the docker daemon does not answer (docker info failed)"
     base = next(
-        line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines()
+        line.split()[1]
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
         if line.startswith("FROM ")
     )
     inspect = subprocess.run(

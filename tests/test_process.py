@@ -101,7 +101,7 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
     """With BOT_WEBHOOK_URL the bot registers the webhook, answers updates posted to it, and
-    refuses posts without the secret token."""
+    refuses posts without the secret or with a wrong one: a forged `forget:yes` deletes nothing."""
     import json
     import socket
     import urllib.error
@@ -110,9 +110,10 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    db = tmp_path / "bot.sqlite3"
     process = await start_bot(
         api,
-        tmp_path / "bot.sqlite3",
+        db,
         BOT_WEBHOOK_URL="https://bot.example.org/hook",
         BOT_WEBHOOK_PORT=str(port),
         BOT_WEBHOOK_SECRET="s3cret-token",
@@ -122,11 +123,10 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(
         assert registered.params["url"] == "https://bot.example.org/hook"
         assert registered.params["secret_token"] == "s3cret-token"
 
-        def post(secret: str | None) -> int:
-            body = json.dumps({"update_id": 5, "message": api.message("what is ECHE", 9)})
+        def post(update: dict, secret: str | None) -> int:  # type: ignore[type-arg]
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}/hook",
-                data=body.encode(),
+                data=json.dumps(update).encode(),
                 method="POST",
                 headers={
                     "Content-Type": "application/json",
@@ -146,14 +146,90 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(
                 if client.connect_ex(("127.0.0.1", port)) == 0:
                     break
             await asyncio.sleep(0.1)
-        assert await asyncio.to_thread(post, "wrong") == 403
-        assert await asyncio.to_thread(post, "s3cret-token") == 200
+        question = {"update_id": 5, "message": api.message("what is ECHE", 9)}
+        assert await asyncio.to_thread(post, question, "wrong") == 403
+        assert await asyncio.to_thread(post, question, "s3cret-token") == 200
         (reply,) = await api.wait_for("sendMessage", chat_id=9, within=10)
         assert "ECHE" in reply.params["text"]
+        forged = {**api.callback("forget:yes", 9), "update_id": 6}
+        for secret in (None, "s3cret-tokeX", "s3cret-token-longer", "S3CRET-TOKEN"):
+            assert await asyncio.to_thread(post, forged, secret) == 403
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 0, stderr.decode()[-2000:]
+    assert not api.sent("answerCallbackQuery"), "no forged button press was handled"
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM questions WHERE user_id=9").fetchone() == (
+            1,
+        )
+
+
+async def test_webhook_without_a_secret_does_not_start(api: FakeBotApi, tmp_path: Path) -> None:
+    """A webhook without BOT_WEBHOOK_SECRET stops at once with one line naming the variable;
+    BOT_WEBHOOK_NO_SECRET=1 is the explicit opt-out."""
+    from bot.config import ConfigError, load_settings
+
+    env = {"BOT_WEBHOOK_URL": "https://bot.example.org/hook", "TELEGRAM_BOT_TOKEN": TOKEN}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=ROOT,
+        env={**environment, **env, "BOT_DB": str(tmp_path / "db.sqlite3")},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    lines = stderr.decode().strip().splitlines()
+    assert process.returncode == 2
+    assert len(lines) == 1 and "BOT_WEBHOOK_SECRET" in lines[0], lines
+    assert not (tmp_path / "db.sqlite3").exists()
+    assert load_settings({**env, "BOT_WEBHOOK_NO_SECRET": "1"}).webhook_secret is None
+    try:
+        load_settings({**env, "BOT_WEBHOOK_SECRET": "has spaces"})
+    except ConfigError as exc:
+        assert "BOT_WEBHOOK_SECRET" in str(exc)
+    else:
+        raise AssertionError("a secret Telegram would refuse was accepted")
+
+
+def test_webhook_listens_on_loopback_and_checks_in_constant_time(
+    settings: object, monkeypatch: object
+) -> None:
+    """By default the webhook server binds 127.0.0.1, and the secret header is compared with
+    hmac.compare_digest (PTB's own check uses !=)."""
+    import hmac
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    import pytest
+    from telegram.ext._utils.webhookhandler import TelegramHandler
+
+    from bot import app as app_module
+
+    mp: pytest.MonkeyPatch = monkeypatch  # type: ignore[assignment]
+    seen: dict = {}  # type: ignore[type-arg]
+    mp.setattr(TelegramHandler, "_validate_post", TelegramHandler._validate_post)
+    hooked = replace(
+        settings,  # type: ignore[type-var]
+        webhook_url="https://bot.example.org/hook",
+        webhook_secret="s3cret",
+    )
+    seen.update(app_module.webhook_options(hooked))
+    assert seen["listen"] == "127.0.0.1" and seen["secret_token"] == "s3cret"
+    app_module.check_secret_in_constant_time()
+    compared: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+    mp.setattr(hmac, "compare_digest", lambda a, b: compared.append((a, b)) or real(a, b))
+    request = SimpleNamespace(
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3creX"}
+    )
+    handler = SimpleNamespace(request=request, secret_token="s3cret")
+    with pytest.raises(Exception, match="403"):
+        TelegramHandler._validate_post(handler)  # type: ignore[arg-type]
+    assert compared == [(b"s3creX", b"s3cret")]
 
 
 async def test_a_cold_cache_answers_on_words_while_the_meaning_index_is_built(
