@@ -115,13 +115,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         )
     if semantic not in {"auto", "on", "off"}:
         raise ConfigError(f"BOT_SEMANTIC must be auto, on or off (got {semantic!r})")
-    webhook_url = env.get("BOT_WEBHOOK_URL", "").strip() or None
-    webhook_secret = env.get("BOT_WEBHOOK_SECRET", "").strip() or None
-    if webhook_url and not webhook_secret:
-        raise ConfigError(
-            "BOT_WEBHOOK_URL needs BOT_WEBHOOK_SECRET (1-256 letters, digits, _ or -): without "
-            "it anyone who finds the address can post forged updates"
-        )
     threads = _int("BOT_EMBED_THREADS", env.get("BOT_EMBED_THREADS"), DEFAULT_EMBED_THREADS)
     if threads is None or threads < 1:
         raise ConfigError(f"BOT_EMBED_THREADS must be 1 or more (got {threads})")
