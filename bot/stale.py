@@ -1,15 +1,17 @@
 """What in the knowledge base is out of date, so staff find it before an applicant does.
 
 An entry is stale when its call year is older than the current call, when every deadline linked to
-it has passed, when it was last verified over a year ago, or when a source it shows is not official
-(knowledge/official.yaml). A deadline is stale when its source is not official. The current call is
-the newest call year in deadlines.yaml. Entries whose deadlines have all passed are not listed
-while ``next_call`` in deadlines.yaml says someone looked for the next call in the last
-``WAITING_DAYS`` days and it was not out yet: the answers then say where the dates will appear.
+it has passed, when it was last verified over a year ago, or when a page it shows (a source or a
+link in its answer) is not official (knowledge/official.yaml). A deadline is stale when its source
+is not official. The current call is the newest call year in deadlines.yaml. Entries whose
+deadlines have all passed are not listed while ``next_call`` in deadlines.yaml says someone looked
+for the next call in the last ``WAITING_DAYS`` days and it was not out yet: the answers then say
+where the dates will appear.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 VERIFIED_DAYS = 365
 WAITING_DAYS = 31
 _YEARS = re.compile(r"20\d\d")
+_HREF = re.compile(r'href="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,10 @@ class Stale:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.what}: {self.reason} — {self.hint}"
+
+
+def _links(html_text: str) -> list[str]:
+    return [html.unescape(u) for u in _HREF.findall(html_text)]
 
 
 def current_call(kb: KnowledgeBase) -> int | None:
@@ -101,11 +108,12 @@ def find_stale(kb: KnowledgeBase, today: date) -> list[Stale]:
                 )
             )
         if kb.official is not None:
-            unofficial = [s for s in entry.sources if not kb.official.is_official(s)]
+            shown = [*entry.sources, *(u for text in entry.answer.values() for u in _links(text))]
+            unofficial = [s for s in dict.fromkeys(shown) if not kb.official.is_official(s)]
             if unofficial:
                 reasons.append(
                     (
-                        f"{len(unofficial)} shown source(s) not official, e.g. {unofficial[0]}",
+                        f"{len(unofficial)} shown page(s) not official, e.g. {unofficial[0]}",
                         "show only official pages (knowledge/official.yaml); move others to "
                         "'background:'",
                     )
