@@ -120,23 +120,36 @@ async def reload(update: Update, context: Context) -> None:
 async def report_reload(
     bot: Bot, rt: Runtime, chat_id: int, replaced: bool, problems: list[Any], took: float
 ) -> None:
-    """Tell one admin whether the reload took, with the validator's lines when it did not."""
+    """Tell one admin whether the reload took, with the validator's lines when it did not, and
+    what is out of date (the `python -m bot stale` list) in a section of its own."""
     errors = [p for p in problems if p.severity == "error"]
+    stale = [p for p in problems if p.code == "stale"]
+    others = [p for p in problems if p.code != "stale"]
     if replaced:
         text = (
             f"✅ Knowledge base reloaded in {took * 1000:.0f} ms: {len(rt.kb.entries)} entries, "
-            f"{len(rt.kb.events)} events, {len(problems)} warning(s)."
+            f"{len(rt.kb.events)} events, {len(others)} warning(s)."
         )
     else:
         text = (
             f"❌ The edit was rejected ({len(errors)} error(s)); the bot keeps answering from "
             "the previous version. Fix these and save again:"
         )
-    details = "\n".join(escape(str(p)) for p in problems[:20])
-    if len(problems) > 20:
-        details += f"\n… and {len(problems) - 20} more (run python -m bot validate)"
-    body = f"{text}\n<pre>{details}</pre>" if details else text
+    body = text + _problem_lines(others, "python -m bot validate")
+    if stale:
+        body += f"\n\n🕰 <b>Out of date: {len(stale)}</b>" + _problem_lines(
+            stale, "python -m bot stale"
+        )
     await bot.send_message(chat_id, body[:4000], parse_mode=ParseMode.HTML)
+
+
+def _problem_lines(problems: list[Any], command: str, limit: int = 20) -> str:
+    if not problems:
+        return ""
+    details = "\n".join(escape(str(p)) for p in problems[:limit])
+    if len(problems) > limit:
+        details += f"\n… and {len(problems) - limit} more (run {command})"
+    return f"\n<pre>{details}</pre>"
 
 
 def _when(timestamp: float) -> str:

@@ -1,4 +1,4 @@
-"""The command line: `python -m bot [run|chat|ask|eval|validate]`.
+"""The command line: `python -m bot [run|chat|ask|eval|validate|stale]`.
 
 User errors (a bad setting, a broken knowledge file) end in clear lines and exit code 1 or 2,
 never a traceback.
@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="YAML of required topic ids (default: ../shared/kb-topics.yaml if present)",
     )
+    st = sub.add_parser(
+        "stale",
+        help="list what is out of date (old call year, passed deadlines, old verification, "
+        "sources not official); exit code 1 when anything is listed",
+    )
+    st.add_argument("directory", nargs="?", type=Path)
+    st.add_argument("--today", type=_day, help="the day to check for, YYYY-MM-DD (default: today)")
     args = parser.parse_args(argv)
 
     try:
@@ -81,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         # The required topic list belongs to this project's own knowledge base, not to others.
         topics = args.topics or (None if args.directory else DEFAULT_TOPICS)
         return validate(args.directory or settings.knowledge_dir, topics)
+    if command == "stale":
+        return stale_command(args.directory or settings.knowledge_dir, args.today)
     kb = load_or_exit(settings.knowledge_dir)
     if command in ("ask", "eval", "chat") or settings.token is None:
         try:
@@ -137,6 +147,29 @@ def validate(directory: Path, topics: Path | None) -> int:
         "fix the errors above; the bot keeps using the last good knowledge base until then."
     )
     return 1
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2026-12-07: {text!r}") from None
+
+
+def stale_command(directory: Path, today: date | None) -> int:
+    """Print what is out of date on ``today``; 1 when anything is, 2 when the files have errors."""
+    from bot.stale import find_stale, format_report
+
+    today = today or date.today()
+    result = knowledge.load(directory, today=today)
+    if result.kb is None:
+        for problem in result.errors:
+            print(problem, file=sys.stderr)
+        print(f"{len(result.errors)} error(s): run `python -m bot validate`.", file=sys.stderr)
+        return 2
+    items = find_stale(result.kb, today)
+    print(format_report(result.kb, items, today))
+    return 1 if items else 0
 
 
 def load_or_exit(directory: Path) -> knowledge.KnowledgeBase:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import telegram_html
+from bot.official import load_official
 from bot.yamlsource import Document, Path_, Problem, read_yaml
 
 LANGS = ("en", "pl")
@@ -42,6 +43,7 @@ class Entry:
     related: tuple[str, ...]
     file: str
     line: int
+    background: tuple[str, ...] = ()  # pages read for context, never shown (not official)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,19 @@ class Deadline:
     source: str
     verified: date
     note: dict[str, str]
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class NextCall:
+    """The call staff are waiting for: when someone last looked for it, and where it will be."""
+
+    year: int
+    checked: date
+    source: str
+    file: str
+    line: int
 
 
 @dataclass(frozen=True)
@@ -133,6 +148,8 @@ class KnowledgeBase:
     finder: Any = None  # bot.finder.FinderData, checked at load
     action_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     outside: dict[str, OutsideTopic] = field(default_factory=dict)
+    official: Any = None  # bot.official.OfficialSources, or None without official.yaml
+    next_call: NextCall | None = None
     smalltalk: SmallTalkData = field(default_factory=SmallTalkData)
 
     def entry(self, entry_id: str) -> Entry | None:
@@ -307,6 +324,7 @@ ENTRY_FIELDS = (
     "call_year",
     "verified",
     "related",
+    "background",
 )
 ENTRY_REQUIRED = ("id", "title", "questions", "answer", "sources", "call_year", "verified")
 MIN_PHRASINGS = 6
@@ -379,13 +397,17 @@ def load(
         )
 
     synonyms = _load_synonyms(directory / "synonyms.yaml", directory, problems)
+    official_path = directory / "official.yaml"
+    official = load_official(official_path, _shown(official_path, directory), problems)
     action_names: dict[str, tuple[str, ...]] = {}
+    next_call: list[NextCall | None] = []
     deadlines = _load_deadlines(
         directory / "deadlines.yaml",
         directory,
         problems,
         None if unreadable else entries,
         action_names,
+        next_call,
     )
     events, topics = _load_events(directory / "events.yaml", directory, problems, today)
     finder = _load_finder(directory / "finder.yaml", directory, problems, entries, deadlines)
@@ -408,8 +430,14 @@ def load(
         finder,
         action_names,
         outside,
+        official,
+        next_call[0] if next_call else None,
         smalltalk,
     )
+    # Imported here: bot.stale reads the KnowledgeBase defined in this module.
+    from bot.stale import find_stale
+
+    problems.extend(item.problem() for item in find_stale(kb, today))
     return LoadResult(kb, problems)
 
 
@@ -510,6 +538,18 @@ def _load_entry(
             "'sources' must be a list of web addresses",
             _FIELD_HINTS["sources"],
         )
+    background_raw = data.get("background") or []
+    background: list[str] = []
+    if isinstance(background_raw, list):
+        for i, s in enumerate(background_raw):
+            if u := c.url(s, (*path, "background", i), "a background page"):
+                background.append(u)
+    else:
+        c.error(
+            (*path, "background"),
+            "'background' must be a list of web addresses",
+            "pages read for context that are not official: one '- https://...' per line",
+        )
     call_year = str(data.get("call_year") or "")
     if call_year and not _YEAR.match(call_year):
         c.error(
@@ -527,12 +567,6 @@ def _load_entry(
             (*path, "verified"),
             f"'verified' is in the future ({verified})",
             "write the day you checked the sources",
-        )
-    elif verified and today - verified > timedelta(days=365):
-        c.warn(
-            (*path, "verified"),
-            f"last verified on {verified}, over a year ago",
-            "check the sources again and update the date",
         )
     related_raw = data.get("related") or []
     related: list[str] = []
@@ -557,6 +591,7 @@ def _load_entry(
         tuple(related),
         c.doc.file,
         c.doc.line(path),
+        tuple(background),
     )
 
 
@@ -841,6 +876,7 @@ def _load_deadlines(
     problems: list[Problem],
     entries: dict[str, Entry] | None,
     action_names: dict[str, tuple[str, ...]],
+    next_call: list[NextCall | None],
 ) -> tuple[Deadline, ...]:
     loaded = _optional_doc(path, directory, problems)
     if loaded is None:
@@ -910,9 +946,15 @@ def _load_deadlines(
                     source,
                     verified,
                     note,
+                    c.doc.file,
+                    c.doc.line(p),
                 )
             )
-    c.known_fields(data, (), ("actions", "deadlines"), ("deadlines",), "deadlines.yaml")
+    c.known_fields(
+        data, (), ("actions", "deadlines", "next_call"), ("deadlines",), "deadlines.yaml"
+    )
+    if data.get("next_call") is not None:
+        next_call.append(_next_call(c, data["next_call"]))
     codes = {d.action for d in result}
     names = c.mapping(data.get("actions") or {}, ("actions",), "'actions'") or {}
     for code, aliases in names.items():
@@ -927,6 +969,26 @@ def _load_deadlines(
             continue
         action_names[str(code).upper()] = tuple(str(a) for a in aliases if str(a).strip())
     return tuple(sorted(result, key=lambda x: x.due))
+
+
+def _next_call(c: _Checker, raw: Any) -> NextCall | None:
+    """deadlines.yaml's next_call: the call not out yet, when someone looked, where it will be."""
+    p: Path_ = ("next_call",)
+    data = c.mapping(raw, p, "'next_call'")
+    if data is None:
+        return None
+    c.known_fields(
+        data, p, ("year", "checked", "source"), ("year", "checked", "source"), "'next_call'"
+    )
+    year = data.get("year")
+    if not isinstance(year, int):
+        c.error((*p, "year"), "next_call year must be a year such as 2027")
+        return None
+    checked = c.date_(data.get("checked"), (*p, "checked"), "'checked'")
+    source = c.url(data.get("source"), (*p, "source"), "'source'")
+    if checked is None or source is None:
+        return None
+    return NextCall(year, checked, source, c.doc.file, c.doc.line(p))
 
 
 def _load_events(

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-TEXTS: dict[str, dict[str, str]] = {
+from babel import Locale
+
+# A text is one string, or for a count (``days``) one string per CLDR plural category of the
+# language ("one", "few", "many", "other"; "other" is required): Polish says "za 1 dzień" but
+# "za 2 dni" and "za 5 dni", and Babel's plural rules pick the form.
+Text = str | dict[str, str]
+
+TEXTS: dict[str, dict[str, Text]] = {
     "start": {
         "en": "👋 Hello! I answer questions about <b>Erasmus+</b> funding — studying or training "
         "abroad, staff mobility, KA1 and KA2 projects, deadlines — from a knowledge base "
@@ -14,14 +21,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "Or try:\n/topics — browse all topics\n/finder — which action fits me?\n"
         "/events — upcoming workshops\n/subscribe — get announcements\n"
         "/contact — talk to a person\n/language — change language\n/help — all commands",
-        "pl": "👋 Dzień dobry! Odpowiadam na pytania o dofinansowanie z <b>Erasmus+</b> — "
-        "studia i "
-        "praktyki za granicą, wyjazdy kadry, projekty KA1 i KA2, terminy — na podstawie "
+        "pl": "👋 Dzień dobry! Odpowiadam na pytania o dofinansowanie w ramach <b>Erasmusa+</b> "
+        "– studia i "
+        "praktyki za granicą, wyjazdy kadry, projekty KA1 i KA2, terminy – na podstawie "
         "bazy wiedzy prowadzonej przez zespół Erasmus+ InnHUB Politechniki Białostockiej, "
         "zawsze z oficjalnym źródłem.\n\nNapisz pytanie po polsku lub angielsku. "
-        "Albo wybierz:\n/topics — wszystkie tematy\n/finder — która akcja jest dla mnie?\n"
-        "/events — najbliższe warsztaty\n/subscribe — zapisz się na powiadomienia\n"
-        "/contact — rozmowa z człowiekiem\n/language — zmiana języka\n/help — wszystkie polecenia",
+        "Albo wybierz:\n/topics – wszystkie tematy\n/finder – która akcja jest dla mnie?\n"
+        "/events – najbliższe warsztaty\n/subscribe – zapisz się na powiadomienia\n"
+        "/contact – rozmowa z pracownikiem biura\n/language – zmiana języka\n"
+        "/help – wszystkie polecenia",
     },
     "help": {
         "en": "<b>How to use me</b>\nType a question the way you would ask a person, e.g. "
@@ -31,13 +39,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "/subscribe, /unsubscribe, /subscriptions — announcements\n"
         "/contact — send your question to a person\n/language — English or Polish\n"
         "/privacy — what I store · /forget — delete it",
-        "pl": "<b>Jak ze mną rozmawiać</b>\nNapisz pytanie tak, jak zadałbyś je człowiekowi, np. "
-        "<i>ile wynosi stypendium Erasmus w Hiszpanii</i> albo <i>najbliższy termin KA210</i>."
-        "\n\n/topics — tematy\n/finder — znajdź odpowiednią akcję\n"
-        "/events — najbliższe warsztaty i spotkania\n"
-        "/subscribe, /unsubscribe, /subscriptions — powiadomienia\n"
-        "/contact — przekaż pytanie człowiekowi\n/language — polski lub angielski\n"
-        "/privacy — co przechowuję · /forget — usuń moje dane",
+        "pl": "<b>Jak ze mną rozmawiać</b>\nNapisz pytanie zwykłymi słowami, tak jak w rozmowie, "
+        "np. <i>ile wynosi stypendium Erasmusa w Hiszpanii</i> albo <i>najbliższy termin "
+        "KA210</i>.\n\n/topics – tematy\n/finder – która akcja jest dla mnie?\n"
+        "/events – najbliższe warsztaty i spotkania\n"
+        "/subscribe, /unsubscribe, /subscriptions – powiadomienia\n"
+        "/contact – przekaż pytanie pracownikowi biura\n/language – polski lub angielski\n"
+        "/privacy – co przechowuję · /forget – usuń moje dane",
     },
     "dont_know": {
         "en": "🤔 I don't know the answer to that, and I would rather not guess about money or "
@@ -55,7 +63,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "did_you_mean": {
         "en": "I am not sure I understood. Did you mean one of these?",
-        "pl": "Nie jestem pewien, czy dobrze rozumiem. Czy chodziło o jeden z tych tematów?",
+        "pl": "Nie wiem, czy dobrze rozumiem. Czy chodzi Ci o któryś z tych tematów?",
     },
     "outside": {
         "en": "ℹ️ {reply}\n\nI answer questions about Erasmus+ only. If you meant Erasmus+, "
@@ -73,13 +81,13 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "empty": {
         "en": "Please type a question, e.g. <i>how long can I study abroad with Erasmus+?</i>",
-        "pl": "Napisz pytanie, np. <i>jak długo mogę studiować za granicą z Erasmus+?</i>",
+        "pl": "Napisz pytanie, np. <i>jak długo mogę studiować za granicą w ramach Erasmusa+?</i>",
     },
     "too_long": {
         "en": "That message is very long; I read only its first {limit} characters. "
         "A short question works best.",
         "pl": "Ta wiadomość jest bardzo długa; czytam tylko pierwsze {limit} znaków. "
-        "Najlepiej działa krótkie pytanie.",
+        "Najlepiej zadać krótkie pytanie.",
     },
     "other_language": {
         "en": "ℹ️ I speak English and Polish; here is my answer in English.",
@@ -100,22 +108,23 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "holds_for_programme": {
         "en": "Holds for the {year} programme · verified {verified}",
-        "pl": "Dotyczy programu {year} · sprawdzono {verified}",
+        "pl": "Dotyczy programu na lata {year} · sprawdzono {verified}",
     },
     "topics": {"en": "📚 Choose a topic group:", "pl": "📚 Wybierz grupę tematów:"},
     "back": {"en": "⬅ Back", "pl": "⬅ Wstecz"},
-    "helpful": {"en": "👍 Helpful", "pl": "👍 Pomocne"},
+    "helpful": {"en": "👍 Helpful", "pl": "👍 Pomogło"},
     "not_helpful": {"en": "👎 Not helpful", "pl": "👎 Nie pomogło"},
     "thanks_feedback": {"en": "Thank you for the feedback!", "pl": "Dziękuję za ocenę!"},
     "thanks_negative": {
         "en": "Thank you. The team will look at this answer. Use /contact to ask a person.",
-        "pl": "Dziękuję. Zespół przejrzy tę odpowiedź. Użyj /contact, by zapytać człowieka.",
+        "pl": "Dziękuję. Zespół przejrzy tę odpowiedź. Użyj /contact, by zapytać pracownika "
+        "biura.",
     },
     "language_set": {"en": "I will answer in English.", "pl": "Będę odpowiadać po polsku."},
     "choose_language": {"en": "Choose your language:", "pl": "Wybierz język:"},
     "apology": {
         "en": "😕 Sorry, something went wrong on my side. Please try again in a moment.",
-        "pl": "😕 Przepraszam, coś poszło nie tak po mojej stronie. Spróbuj ponownie za chwilę.",
+        "pl": "😕 Przepraszam, wystąpił błąd. Spróbuj ponownie za chwilę.",
     },
     "unknown_command": {
         "en": "I don't know that command. /help lists what I can do.",
@@ -129,14 +138,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "nabór {call}{managed}.",
     },
     "deadline_passed": {
-        "en": "📅 <b>{title}</b>: the last deadline I know, <b>{due}</b> (Brussels time, {call} "
-        "call), <b>has passed</b>. The next call's dates are published in the Programme "
-        "Guide of the next year; I will not guess them.",
-        "pl": "📅 <b>{title}</b>: ostatni znany mi termin, <b>{due}</b> (czasu brukselskiego, "
-        "nabór {call}), <b>już minął</b>. Terminy kolejnego naboru publikuje Przewodnik po "
-        "programie na następny rok; nie będę ich zgadywać.",
+        "en": "📅 <b>{title}</b>: the last round I have a date for closed on <b>{due}</b> "
+        "(Brussels time, {call} call); <b>it has passed</b>. The next dates are published by "
+        "the European Commission in its annual call for proposals and Programme Guide, in "
+        "recent years in November (erasmus-plus.ec.europa.eu; in Poland also FRSE, "
+        "erasmusplus.org.pl). I will not guess them.",
+        "pl": "📅 <b>{title}</b>: ostatnia runda, której termin znam, zakończyła się "
+        "<b>{due}</b> (czasu brukselskiego, nabór {call}) – <b>termin już minął</b>. Kolejne "
+        "terminy publikuje Komisja Europejska w corocznym zaproszeniu do składania wniosków "
+        "i Przewodniku po programie, w ostatnich latach w listopadzie "
+        "(erasmus-plus.ec.europa.eu; w Polsce także FRSE, erasmusplus.org.pl). Nie będę ich "
+        "zgadywać.",
     },
-    "deadline_round": {"en": " — round {round}", "pl": " — runda {round}"},
+    "deadline_round": {"en": " — round {round}", "pl": " – runda {round}"},
     "deadline_later": {"en": "Later: {items}", "pl": "Później: {items}"},
     "managed_na": {
         "en": ", submitted to your national agency",
@@ -147,7 +161,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "pl": ", wniosek składa się w EACEA (Bruksela)",
     },
     "deadline_source": {"en": "Source", "pl": "Źródło"},
-    "in_days": {"en": "in {days} days", "pl": "za {days} dni"},
+    "in_days": {
+        "en": {"one": "in {days} day", "other": "in {days} days"},
+        "pl": {"one": "za {days} dzień", "other": "za {days} dni"},
+    },
     "today": {"en": "today", "pl": "dzisiaj"},
     "tomorrow": {"en": "tomorrow", "pl": "jutro"},
     "contact_confirm": {
@@ -165,8 +182,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "contact_send": {"en": "✅ Yes, send it", "pl": "✅ Tak, wyślij"},
     "cancel": {"en": "✖ Cancel", "pl": "✖ Anuluj"},
     "contact_sent": {
-        "en": "✉️ Sent. A person will reply here, usually within working days.",
-        "pl": "✉️ Wysłane. Odpowiedź przyjdzie tutaj, zwykle w dni robocze.",
+        "en": "✉️ Sent. A person will reply here, usually within a few working days.",
+        "pl": "✉️ Wysłano. Odpowiedź przyjdzie tutaj, zwykle w ciągu kilku dni roboczych.",
     },
     "contact_cancelled": {"en": "Nothing was sent.", "pl": "Nic nie zostało wysłane."},
     "contact_unavailable": {
@@ -186,9 +203,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "is shared outside the International Relations Office. /forget deletes all of it "
         "now.",
         "pl": "<b>Co przechowuję</b>\n• Twój identyfikator w Telegramie i wybrany język;\n• "
-        "zadane pytania i to, czy umiałem odpowiedzieć — przez {days} dni, aby zespół mógł "
+        "zadane pytania i to, czy była na nie odpowiedź – przez {days} dni, aby zespół mógł "
         "poprawiać odpowiedzi, potem są usuwane;\n• Twoje oceny 👍/👎;\n• tematy "
-        "subskrypcji, jeśli się zapisałeś;\n• pytania, które zdecydowałeś się przekazać "
+        "subskrypcji, jeśli masz subskrypcję;\n• pytania przekazane przez Ciebie "
         "pracownikom.\n\nNic nie jest udostępniane poza Biurem Współpracy "
         "Międzynarodowej. /forget usuwa wszystko od razu.",
     },
@@ -222,11 +239,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "finder_restart": {"en": "🔄 Start again", "pl": "🔄 Od nowa"},
     "finder_cancelled": {
         "en": "Finder closed. Type /finder to start again.",
-        "pl": "Zamknięto. Wpisz /finder, aby zacząć od nowa.",
+        "pl": "Kreator zamknięty. Wpisz /finder, aby zacząć od nowa.",
     },
     "finder_unavailable": {
         "en": "The finder is not available right now; please use /topics or /contact.",
-        "pl": "Wyszukiwarka jest teraz niedostępna; skorzystaj z /topics lub /contact.",
+        "pl": "Kreator „Która akcja jest dla mnie?” jest teraz niedostępny; skorzystaj z /topics "
+        "lub /contact.",
     },
     # Events and subscriptions.
     "ev_new": {
@@ -234,8 +252,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "pl": "🆕 Nowe wydarzenie",
     },
     "ev_remind": {
-        "en": "⏰ Reminder: in {days} day(s)",
-        "pl": "⏰ Przypomnienie: za {days} dni",
+        "en": {"one": "⏰ Reminder: tomorrow", "other": "⏰ Reminder: in {days} days"},
+        "pl": {"one": "⏰ Przypomnienie: jutro", "other": "⏰ Przypomnienie: za {days} dni"},
     },
     "ev_when": {
         "en": "When",
@@ -254,8 +272,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "pl": "Online",
     },
     "ev_deadline_remind": {
-        "en": "⏰ Deadline in {days} day(s)",
-        "pl": "⏰ Termin za {days} dni",
+        "en": {"one": "⏰ Deadline tomorrow", "other": "⏰ Deadline in {days} days"},
+        "pl": {"one": "⏰ Termin jutro", "other": "⏰ Termin za {days} dni"},
     },
     "ev_example": {
         "en": "(example event)",
@@ -263,7 +281,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "ev_none": {
         "en": "No upcoming events right now. /subscribe to hear about new ones.",
-        "pl": "Brak nadchodzących wydarzeń. /subscribe, aby dowiedzieć się o nowych.",
+        "pl": "Brak nadchodzących wydarzeń. Użyj /subscribe, aby dostawać powiadomienia o "
+        "nowych wydarzeniach.",
     },
     "ev_upcoming": {
         "en": "📅 <b>Upcoming events</b>",
@@ -279,7 +298,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "ev_not_subscribed": {
         "en": "You are not subscribed. /subscribe to get announcements.",
-        "pl": "Nie masz subskrypcji. /subscribe, aby otrzymywać powiadomienia.",
+        "pl": "Nie masz subskrypcji. Użyj /subscribe, aby dostawać powiadomienia o nowych "
+        "wydarzeniach.",
     },
     "ev_unsubscribed": {
         "en": "🔕 Unsubscribed. You will get no more announcements.",
@@ -330,6 +350,11 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+def plural_form(lang: str, count: int) -> str:
+    """The CLDR plural category of ``count`` in ``lang``: 1 -> "one", 2 -> "few" in Polish."""
+    return str(Locale.parse(lang).plural_form(count))
+
+
 def in_language(texts: Mapping[str, str], lang: str) -> str:
     """``texts`` in ``lang``, falling back to English (validation makes both exist)."""
     return texts.get(lang) or texts.get("en") or ""
@@ -339,6 +364,10 @@ def t(key: str, lang: str, **values: object) -> str:
     """The text ``key`` in ``lang`` (English when missing), with ``values`` filled in."""
     variants = TEXTS[key]
     text = variants.get(lang) or variants["en"]
+    if isinstance(text, dict):
+        count = values["days"]
+        assert isinstance(count, int), key
+        text = text.get(plural_form(lang, count)) or text["other"]
     return text.format(**values) if values else text
 
 
@@ -350,4 +379,11 @@ def holds_for(call_year: str, verified: date, lang: str, prefix: str = "") -> st
         kind = "calls"
     else:
         kind = "call"
+    if lang == "pl":  # Polish writes 24.11.2026 and an en dash in 2021–2027
+        return t(
+            f"{prefix}holds_for_{kind}",
+            lang,
+            year=call_year.replace("-", "–"),
+            verified=verified.strftime("%d.%m.%Y"),
+        )
     return t(f"{prefix}holds_for_{kind}", lang, year=call_year, verified=verified.isoformat())

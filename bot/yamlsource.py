@@ -27,6 +27,7 @@ class Problem:
     message: str
     hint: str = ""
     severity: str = "error"  # or "warning"
+    code: str = ""  # "stale" for what `python -m bot stale` lists; the reload report groups those
 
     def __str__(self) -> str:
         text = f"{self.file}:{self.line}: {self.severity}: {self.message}"

@@ -152,7 +152,8 @@ def test_answer_too_long_for_a_phone_is_a_warning(kb_dir: Path) -> None:
 def test_shipped_answers_fit_a_phone_screen() -> None:
     """No answer in the real knowledge base is over the phone length: no warnings at all."""
     result = knowledge.load(KNOWLEDGE)
-    assert [str(p) for p in result.warnings] == []
+    # Out-of-date items depend on the day; tests/test_stale.py checks them on a fixed one.
+    assert [str(p) for p in result.warnings if p.code != "stale"] == []
 
 
 def test_old_verification_date_is_a_warning(kb_dir: Path) -> None:

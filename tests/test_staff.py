@@ -106,3 +106,14 @@ async def test_old_questions_are_purged(bot: Running) -> None:
     await storage.db.commit()
     assert await storage.purge_questions(180) == 1
     assert await storage.purge_questions(180) == 0
+
+
+async def test_reload_report_has_an_out_of_date_section(live) -> None:  # type: ignore[no-untyped-def]
+    """A reload that makes an entry stale still takes, and the report lists it apart."""
+    running, directory = live
+    running.app.bot_data["watch_task"].cancel()
+    rewrite(directory / "entries" / "programme.yaml", "call_year: 2026", "call_year: 2024")
+    await running.send("/reload", user_id=ADMIN_ID)
+    text = running.last_text(ADMIN_ID)
+    assert "reloaded" in text
+    assert "Out of date:" in text and "call year 2024 is older than the current call" in text
