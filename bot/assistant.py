@@ -293,7 +293,11 @@ class Assistant:
                 ranking,
                 ranking.matches[1:],
             )
-        settled = self._settle(question, ranking) if topic is None else ranking.outcome
+        settled = self._settle(question, ranking)
+        if topic is not None and settled == "none":
+            return self._outside_reply(topic, lang, notes, ranking)  # weak, and maybe that
+        if topic is not None and settled == "guess":
+            settled = "suggest"  # an Erasmus+ reading or the outside one: the person picks
         if settled == "guess":
             return self._guess(ranking, lang, notes)
         if settled == "suggest":
