@@ -130,7 +130,7 @@ _PROGRAMME_STEMS = (
     *_ERASMUS_STEMS,
     "grant",
     "dofinans",
-    "funding",
+    "fund",
     "wniosek",
     "wnioski",
     "wniosku",
@@ -282,7 +282,8 @@ class Assistant:
             return self._outside_reply(topic, lang, notes, ranking)
         if doubt:
             ranking = replace(ranking, outcome="suggest")
-        if ranking.outcome == "answer" and ranking.best is not None:
+        settled = self._settle(question, ranking)
+        if settled == "answer" and ranking.best is not None:
             reply = self.entry_reply(ranking.best.entry_id, lang)
             return Reply(
                 self._with_notes(notes, reply.text),
@@ -293,7 +294,6 @@ class Assistant:
                 ranking,
                 ranking.matches[1:],
             )
-        settled = self._settle(question, ranking)
         if topic is not None and settled == "none":
             return self._outside_reply(topic, lang, notes, ranking)  # weak, and maybe that
         if topic is not None and settled == "guess":
@@ -333,9 +333,13 @@ class Assistant:
         """The matcher's outcome ("answer", "suggest" or "none"), or "guess" for a "suggest" whose
         best entry is worth showing; a weak "suggest" becomes "none" (declined)."""
         best = ranking.best
-        if ranking.outcome != "suggest" or best is None:
+        if best is None or ranking.outcome == "none":
             return ranking.outcome
         erasmus = self.names_programme(question)
+        if ranking.outcome == "answer":
+            # Clearly ahead, but of what? Without a word of the programme a score under
+            # GUESS_FLOOR is a near miss ("what time does the supermarket close").
+            return "answer" if erasmus or best.score >= GUESS_FLOOR else "none"
         if best.score < (ERASMUS_FLOOR if erasmus else GUESS_FLOOR):
             return "none"
         runner_up = ranking.matches[1].score if len(ranking.matches) > 1 else 0.0

@@ -15,6 +15,7 @@ from bot.assistant import SHORT_BUDGET, Assistant, render_entry, render_short
 from bot.evaluation import strip_diacritics
 from bot.telegram_html import check, visible_length
 from bot.terminal import TerminalChat
+from bot.texts import holds_for
 from tests.conftest import Running, start_app, stop_app, with_knowledge
 from tests.test_telegram import buttons
 
@@ -36,7 +37,7 @@ def test_every_first_message_is_chat_sized_and_keeps_year_and_date(
             text = render_short(entry, lang)
             assert check(text) == [], (entry.id, lang)
             assert text.count("<a href=") <= 2, (entry.id, lang)
-            assert entry.verified.isoformat() in text and entry.call_year in text
+            assert holds_for(entry.call_year, entry.verified, lang) in text
             lengths.append(visible_length(text))
     assert max(lengths) <= 1500
     assert statistics.median(lengths) <= 700
