@@ -267,7 +267,7 @@ class Assistant:
         if self.wants_human(question):
             return Reply(
                 self._with_notes(notes, t("handoff", lang)),
-                ((Button("👤 /contact", "contact"),),),
+                ((Button(t("person_button", lang), "contact"),),),
                 "smalltalk",
                 lang,
             )
@@ -466,7 +466,7 @@ class Assistant:
         self, topic: OutsideTopic, lang: str, notes: list[str], ranking: Ranking
     ) -> Reply:
         rows = [(Button("➡ " + self._title(e, lang), f"e:{e}"),) for e in topic.instead]
-        rows.append((Button("📚 /topics", "topics"), Button("👤 /contact", "contact")))
+        rows.append((Button("📚 /topics", "topics"), Button(t("person_button", lang), "contact")))
         return Reply(
             self._with_notes(notes, t("outside", lang, reply=in_language(topic.reply, lang))),
             tuple(rows),
