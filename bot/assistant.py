@@ -34,11 +34,12 @@ SHOWN_KINDS = ("answer", "guess")  # replies that show an entry's answer in the 
 # GUESS_FLOOR, or ERASMUS_FLOOR when the question itself names Erasmus+ or going abroad (then a
 # weaker match is still about the programme); below that it is declined. A vague question
 # ("who can take part?") stays a choice unless it names Erasmus+ and its best entry scores
-# GUESS_FLOOR ("who is eligible for an Erasmus grant?"), and a runner-up more than GUESS_LEAD
+# VAGUE_FLOOR ("who is eligible for an Erasmus grant?"), and a runner-up more than GUESS_LEAD
 # times the best (ahead of it on score, behind only for who asks) makes it a choice. Chosen on
 # the dev and extra sets and tests/data/off-topic.yaml (docs in README "Accuracy").
 GUESS_FLOOR = 45.0
 ERASMUS_FLOOR = 28.0
+VAGUE_FLOOR = 40.0
 GUESS_LEAD = 1.1
 # The short answer shows paragraphs (and then bullet lines) of the answer while it stays under
 # SHORT_BUDGET visible characters; the rest is one "More" press away.
@@ -343,7 +344,7 @@ class Assistant:
         if best.score < (ERASMUS_FLOOR if erasmus else GUESS_FLOOR):
             return "none"
         runner_up = ranking.matches[1].score if len(ranking.matches) > 1 else 0.0
-        vague = ranking.vague and not (erasmus and best.score >= GUESS_FLOOR)
+        vague = ranking.vague and not (erasmus and best.score >= VAGUE_FLOOR)
         return "suggest" if vague or runner_up > GUESS_LEAD * best.score else "guess"
 
     def _guess(self, ranking: Ranking, lang: str, notes: list[str]) -> Reply:
