@@ -737,20 +737,19 @@ def _load_outside_topic(
     reply = c.langs(data.get("reply"), (*path, "reply"), "the reply")
     for lang, text in reply.items():
         rpath = (*path, "reply", lang)
-        for message in telegram_html.check(text):
-            c.error(rpath, f"reply ({lang}): {message}", "see knowledge/README.md")
+        _check_reply(
+            c,
+            rpath,
+            lang,
+            text,
+            OUTSIDE_REPLY_LENGTH,
+            "keep it to a sentence or two: it is also shown under a list of choices",
+        )
         if "<a" in text.lower() or _URL_IN_TEXT.search(text):
             c.error(
                 rpath,
                 f"reply ({lang}) holds a link, but a topic here has no sources",
                 "name the office to ask instead; sourced facts belong in an entry",
-            )
-        length = telegram_html.visible_length(text)
-        if length > OUTSIDE_REPLY_LENGTH:
-            c.warn(
-                rpath,
-                f"reply ({lang}) is {length} characters, more than {OUTSIDE_REPLY_LENGTH}",
-                "keep it to a sentence or two: it is also shown under a list of choices",
             )
     instead_raw = data.get("instead") or []
     instead: list[str] = []
@@ -773,6 +772,15 @@ def _load_outside_topic(
     return OutsideTopic(
         topic_id, title, questions, reply, tuple(instead), c.doc.file, c.doc.line(path)
     )
+
+
+def _check_reply(c: _Checker, path: Path_, lang: str, text: str, limit: int, shorten: str) -> None:
+    """A short reply of outside.yaml or smalltalk.yaml: Telegram HTML, and not too long."""
+    for message in telegram_html.check(text):
+        c.error(path, f"reply ({lang}): {message}", "see knowledge/README.md")
+    length = telegram_html.visible_length(text)
+    if length > limit:
+        c.warn(path, f"reply ({lang}) is {length} characters, more than {limit}", shorten)
 
 
 SMALLTALK_REPLY_LENGTH = 400  # visible characters: a chat reply, not an answer
@@ -824,16 +832,14 @@ def _load_smalltalk(
         intent_id = _id(c, item, ipath, "greeting")
         reply = c.langs(item.get("reply"), (*ipath, "reply"), "the reply")
         for lang, text in reply.items():
-            rpath = (*ipath, "reply", lang)
-            for message in telegram_html.check(text):
-                c.error(rpath, f"reply ({lang}): {message}", "see knowledge/README.md")
-            length = telegram_html.visible_length(text)
-            if length > SMALLTALK_REPLY_LENGTH:
-                c.warn(
-                    rpath,
-                    f"reply ({lang}) is {length} characters, more than {SMALLTALK_REPLY_LENGTH}",
-                    "keep small talk to a line or two",
-                )
+            _check_reply(
+                c,
+                (*ipath, "reply", lang),
+                lang,
+                text,
+                SMALLTALK_REPLY_LENGTH,
+                "keep small talk to a line or two",
+            )
         phrases: dict[str, tuple[str, ...]] = {}
         pdata = c.mapping(item.get("phrases") or {}, (*ipath, "phrases"), "'phrases'") or {}
         for lang in LANGS:
