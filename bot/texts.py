@@ -169,6 +169,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "pl": "✉️ Wysłane. Odpowiedź przyjdzie tutaj, zwykle w dni robocze.",
     },
     "contact_cancelled": {"en": "Nothing was sent.", "pl": "Nic nie zostało wysłane."},
+    "contact_limit": {
+        "en": "✉️ You have sent {n} questions to the team in the last hour; please wait for "
+        "their reply before sending more.",
+        "pl": "✉️ W ciągu ostatniej godziny wysłałeś(-aś) zespołowi {n} pytań; poczekaj na "
+        "odpowiedź, zanim wyślesz kolejne.",
+    },
+    "slow_down": {
+        "en": "⏳ That is a lot of messages at once. I will read yours again in a minute.",
+        "pl": "⏳ To dużo wiadomości naraz. Przeczytam kolejne za minutę.",
+    },
     "contact_unavailable": {
         "en": "Forwarding to staff is not set up in this bot. Here is how to reach the office:",
         "pl": "Przekazywanie pytań nie jest skonfigurowane w tym bocie. Tak można skontaktować "

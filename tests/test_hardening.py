@@ -385,3 +385,69 @@ async def test_delivery_report_survives_a_restart(settings: Settings, api: FakeB
         assert "delivered to 1 subscriber" in second.last_text(ADMIN_ID)
     finally:
         await stop_app(second)
+
+
+# -- item 7: one user cannot slow everyone -------------------------------------------------------
+
+
+async def test_a_slow_chat_does_not_hold_up_another_and_order_is_kept(bot: Running) -> None:
+    """While one chat's question is stuck, another chat is answered; the stuck chat's next
+    message waits for the first, so its replies come in order."""
+    import threading
+
+    runtime = bot.app.bot_data["runtime"]
+    assistant = runtime.assistant
+    stuck = threading.Event()
+
+    class Slow:
+        def __getattr__(self, name: str) -> object:
+            return getattr(assistant, name)
+
+        def answer(self, text: str, *args: object) -> object:
+            if "hamster" in text:
+                stuck.wait(10)
+            return assistant.answer(text, *args)
+
+    runtime.assistant = Slow()
+    try:
+        api = bot.api
+        for number, (text, user) in enumerate(
+            (("can my hamster come on exchange", 1), ("what is ECHE", 1), ("what is ECHE", 2))
+        ):
+            data = {"update_id": number, "message": api.message(text, user)}
+            await bot.app.update_queue.put(Update.de_json(data, bot.app.bot))
+        await api.wait_for("sendMessage", chat_id=2)
+        assert api.sent(chat_id=1) == [], "the second message of chat 1 did not overtake"
+        stuck.set()
+        first, second = await api.wait_for("sendMessage", chat_id=1, count=2)
+        assert "ECHE" not in first.params["text"] and "ECHE" in second.params["text"]
+    finally:
+        stuck.set()
+        runtime.assistant = assistant
+
+
+async def test_a_flood_gets_one_notice_then_silence(bot: Running) -> None:
+    """25 messages in a minute: 20 answers, one polite notice, then nothing; a minute later
+    the user is answered again, and other users never notice."""
+    from bot.limits import RateLimit
+
+    now = [0.0]
+    bot.app.bot_data["message_limit"] = RateLimit(20, 60, clock=lambda: now[0])
+    for _ in range(25):
+        await bot.send("/help", user_id=7)
+    texts = [c.params["text"] for c in bot.api.sent(chat_id=7)]
+    assert len(texts) == 21 and "a lot of messages" in texts[-1]
+    await bot.send("/help", user_id=8)
+    assert len(bot.api.sent(chat_id=8)) == 1
+    now[0] = 61.0
+    await bot.send("/help", user_id=7)
+    assert len(bot.api.sent(chat_id=7)) == 22
+
+
+async def test_contact_forwards_are_limited(bot: Running, settings: Settings) -> None:
+    """A user can forward 3 questions an hour to staff; the fourth is politely refused."""
+    for n in range(4):
+        await bot.send(f"/contact question number {n}")
+        await bot.press("contact:yes")
+    assert len(bot.api.sent(chat_id=settings.staff_chat_id)) == 3
+    assert "in the last hour" in bot.last_text()
