@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -64,11 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        level=logging.DEBUG if settings.debug else logging.INFO,
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # request URLs contain the token
+    from bot import logs
+
+    logs.configure(settings)
 
     command = args.command or "run"
     if command == "validate":

@@ -451,3 +451,50 @@ async def test_contact_forwards_are_limited(bot: Running, settings: Settings) ->
         await bot.press("contact:yes")
     assert len(bot.api.sent(chat_id=settings.staff_chat_id)) == 3
     assert "in the last hour" in bot.last_text()
+
+
+# -- item 8: logs hold no secrets ----------------------------------------------------------------
+
+
+async def test_debug_logs_hold_no_token_and_no_message_text(
+    settings: Settings, api: FakeBotApi
+) -> None:
+    """With BOT_DEBUG=1, a session of questions, buttons and an error logs the token and the
+    webhook secret nowhere, and no message text either; the libraries log at INFO at most."""
+    import io
+    import logging
+    from dataclasses import replace
+
+    from bot import logs
+    from tests.conftest import start_app, stop_app
+    from tests.fake_bot_api import TOKEN
+
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level, {n: logging.getLogger(n).level for n in logs.QUIET})
+    out = io.StringIO()
+    debug = replace(settings, debug=True, webhook_secret="hook-secret-42")
+    logs.configure(debug, out)
+    try:
+        running = await start_app(debug, api, watch_knowledge=False)
+        await running.send("my private question about a hamster visa")
+        await running.press("fb:+:programme-overview")
+        await running.send("/help")
+        logging.getLogger("bot.test").error("request to %s/getMe failed", api.base_url + TOKEN)
+        logging.getLogger("bot.test").warning("secret hook-secret-42 in a message")
+        try:
+            raise RuntimeError(f"boom with {TOKEN}")
+        except RuntimeError:
+            logging.getLogger("bot.test").exception("an error")
+        await stop_app(running)
+        levels = [logging.getLogger(n).getEffectiveLevel() for n in ("telegram.ext", "aiosqlite")]
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        for name, level in saved[2].items():
+            logging.getLogger(name).setLevel(level)
+    text = out.getvalue()
+    assert "update=" in text and "boom with" in text
+    assert "hamster" not in text, "no message text"
+    assert TOKEN not in text and TOKEN.split(":")[1] not in text
+    assert "hook-secret-42" not in text
+    assert min(levels) >= logging.INFO
