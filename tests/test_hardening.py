@@ -498,3 +498,66 @@ async def test_debug_logs_hold_no_token_and_no_message_text(
     assert TOKEN not in text and TOKEN.split(":")[1] not in text
     assert "hook-secret-42" not in text
     assert min(levels) >= logging.INFO
+
+
+# -- item 13: the deadline's closing hour; admin buttons pressed by someone else -----------------
+
+
+@pytest.mark.parametrize(
+    ("now", "due", "when"),
+    [
+        ("2027-03-04 13:00", "2027-03-05 12:00", "(tomorrow)"),
+        ("2027-03-05 00:01", "2027-03-05 12:00", "(today)"),
+        ("2027-03-05 11:59", "2027-03-05 12:00", "(today)"),
+        ("2027-03-05 12:00", "2027-10-01 12:00", "(in 210 days)"),
+        ("2027-03-05 12:01", "2027-10-01 12:00", "(in 210 days)"),
+        ("2027-10-01 12:01", "2027-10-01 12:00", "has passed"),
+    ],
+)
+def test_deadline_day_before_and_after_the_closing_hour(now: str, due: str, when: str) -> None:
+    """On the closing day a deadline is "today" until 12:00 Brussels time and not after it:
+    then the next round is shown, or that the last one has passed."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.assistant import deadline_text
+    from bot.knowledge import Deadline
+    from bot.telegram_html import to_plain
+
+    brussels = ZoneInfo("Europe/Brussels")
+
+    def deadline(day: str, round_: int) -> Deadline:
+        due = datetime.fromisoformat(f"{day} 12:00").replace(tzinfo=brussels)
+        return Deadline(
+            "KA210", {"en": "Small-scale partnerships"}, round_, due, 2027, "na", None,
+            "https://erasmus-plus.ec.europa.eu/", date(2026, 11, 24), {},
+        )  # fmt: skip
+
+    deadlines = (deadline("2027-03-05", 1), deadline("2027-10-01", 2))
+    # Asked from Warsaw (same offset as Brussels) and from UTC, an hour behind in winter.
+    warsaw = datetime.fromisoformat(now).replace(tzinfo=ZoneInfo("Europe/Warsaw"))
+    for moment in (warsaw, warsaw.astimezone(ZoneInfo("UTC"))):
+        text = to_plain(deadline_text(deadlines, "KA210", moment, "en") or "")
+        assert due in text.split("\n\n")[0] and when in text, (moment, text)
+        if when != "(today)":
+            assert "today" not in text
+
+
+async def test_a_non_admin_pressing_every_admin_button_changes_nothing(
+    bot: Running, settings: Settings
+) -> None:
+    """Someone who is not an admin pressing the real Send and Cancel of an admin's preview gets
+    an acknowledgement and nothing else: nothing is queued and the admin's buttons still work."""
+    await bot.send("/subscribe", user_id=301)
+    await bot.send("/announce Info session on Friday", user_id=ADMIN_ID)
+    markup = json.loads(bot.api.sent(chat_id=ADMIN_ID)[-1].params["reply_markup"])
+    admin_buttons = [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
+    assert [b.split(":")[1] for b in admin_buttons] == ["send", "cancel"]
+    for data in admin_buttons:
+        before = len(bot.api.sent("answerCallbackQuery"))
+        await bot.press(data, user_id=301)
+        assert len(bot.api.sent("answerCallbackQuery")) == before + 1, data
+    assert rows(settings, "SELECT COUNT(*) FROM outbox") == [(0,)]
+    assert len(bot.api.sent(chat_id=301)) == 1, "only the /subscribe reply"
+    await bot.press(admin_buttons[0], user_id=ADMIN_ID)
+    assert "Queued for 1 subscriber" in bot.last_text(ADMIN_ID)
