@@ -19,6 +19,7 @@ from bot.texts import t
 
 logger = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
+MAX_CONTACT = 3000  # characters of a question forwarded to staff
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -163,6 +164,8 @@ async def contact(update: Update, context: Context) -> None:
         user_data["awaiting_contact"] = True
         await send(update, Reply(t("contact_ask", lang), lang=lang))
         return
+    if len(question) > MAX_CONTACT:  # Telegram takes 4096 characters; the rest is framing
+        question = question[: MAX_CONTACT - 1] + "…"
     user_data["contact_question"] = question
     rows = ((Button(t("contact_send", lang), "contact:yes"), Button(t("cancel", lang), "cancel")),)
     await send(

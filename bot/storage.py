@@ -107,6 +107,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE announcements ADD COLUMN report_chat INTEGER;
     ALTER TABLE announcements ADD COLUMN reported_at REAL;
     """,
+    # 7: one vote per person, entry and question (the last one counts)
+    """
+    DELETE FROM feedback WHERE id NOT IN (
+        SELECT MAX(id) FROM feedback GROUP BY user_id, entry_id, COALESCE(question_id, 0)
+    );
+    CREATE UNIQUE INDEX feedback_one_vote
+        ON feedback(user_id, entry_id, COALESCE(question_id, 0));
+    """,
 )
 
 
@@ -253,6 +261,11 @@ class Storage:
 
     async def add_feedback(self, user_id: int, entry_id: str, vote: int) -> None:
         async with self.transaction() as db:
+            # A second press replaces the first vote instead of counting twice.
+            await db.execute(
+                "DELETE FROM feedback WHERE user_id=? AND entry_id=? AND question_id IS NULL",
+                (user_id, entry_id),
+            )
             await db.execute(
                 "INSERT INTO feedback (user_id, entry_id, vote, at) VALUES (?, ?, ?, ?)",
                 (user_id, entry_id, vote, time.time()),

@@ -561,3 +561,103 @@ async def test_a_non_admin_pressing_every_admin_button_changes_nothing(
     assert len(bot.api.sent(chat_id=301)) == 1, "only the /subscribe reply"
     await bot.press(admin_buttons[0], user_id=ADMIN_ID)
     assert "Queued for 1 subscriber" in bot.last_text(ADMIN_ID)
+
+
+# -- item 10: staff files and long texts cannot hurt the process ---------------------------------
+
+ALIAS_BOMB = """a: &a ["x","x","x","x","x","x","x","x","x"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A 400-byte "billion laughs" file is refused with one problem, without expanding it;
+    a few aliases of a normal size are still read."""
+    from bot.yamlsource import read_yaml
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(ALIAS_BOMB)
+    doc, problems = read_yaml(bomb, "bomb.yaml")
+    assert doc is None and "aliases expand" in problems[0].message
+    small = tmp_path / "small.yaml"
+    small.write_text("a: &a [1, 2]\nb: *a\n")
+    doc, problems = read_yaml(small, "small.yaml")
+    assert doc is not None and doc.data == {"a": [1, 2], "b": [1, 2]} and problems == []
+
+
+@pytest.mark.parametrize(
+    ("href", "ok"),
+    [
+        ("https://erasmus-plus.ec.europa.eu/", True),
+        ("mailto:erasmus@pb.edu.pl", True),
+        ("tel:+48857469000", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,x", False),
+        ("ftp://example.org/file", False),
+        ("https://", False),
+        ("https://exa mple.org", False),
+        ("https://example.org:99999/", False),
+        ("http://[::1", False),
+    ],
+)
+def test_links_in_answers_must_be_web_mail_or_phone(href: str, ok: bool) -> None:
+    """The validator refuses links Telegram cannot open or that are malformed."""
+    from bot.telegram_html import check
+
+    assert (check(f'<a href="{href}">x</a>') == []) is ok
+
+
+async def test_csv_export_neutralises_formulas(bot: Running, settings: Settings) -> None:
+    """Questions starting with = + - @ come out of /unanswered csv as text, not formulas."""
+    import csv
+    import io
+
+    for text in ("=HYPERLINK(\"https://evil.example\")", "+48 what", "-1 grant?", "@home"):
+        await bot.send(text)
+    await bot.send("/unanswered csv", user_id=ADMIN_ID)
+    (document,) = bot.api.sent("sendDocument")
+    data = document.params["document"]["data"].decode("utf-8-sig")
+    cells = [row[-1] for row in csv.reader(io.StringIO(data))][1:]
+    assert cells and all(cell.startswith("'") for cell in cells), cells
+
+
+async def test_a_long_reload_report_stays_valid_html(bot: Running) -> None:
+    """A reload report with many long problems (holding < and &) is cut to whole lines that fit
+    one Telegram message, and Telegram accepts it."""
+    from bot.admin import report_reload
+    from bot.yamlsource import Problem
+
+    problems = [
+        Problem(f"entries/x{n}.yaml", n, "<b> & " + "very long message " * 40) for n in range(30)
+    ]
+    runtime = bot.app.bot_data["runtime"]
+    await report_reload(bot.app.bot, runtime, ADMIN_ID, False, problems, 0.1)
+    text = bot.last_text(ADMIN_ID)
+    assert "rejected" in text and "more (run python -m bot validate)" in text
+    assert refused(bot.api) == []
+
+
+async def test_a_long_contact_text_is_truncated_not_rejected(
+    bot: Running, settings: Settings
+) -> None:
+    """/contact with a 5,000-character question is confirmed and forwarded, shortened."""
+    await bot.send("/contact " + "is 5 < 6 & ok? " * 340)
+    await bot.press("contact:yes")
+    staff = bot.api.sent(chat_id=settings.staff_chat_id)
+    assert staff and "…" in staff[-1].params["text"]
+    assert refused(bot.api) == []
+
+
+async def test_a_vote_counts_once(bot: Running, settings: Settings) -> None:
+    """Pressing 👍 three times and then 👎 leaves one vote, the last one."""
+    for vote in "++ +-":
+        if vote != " ":
+            await bot.press(f"fb:{vote}:programme-overview")
+    assert rows(settings, "SELECT entry_id, vote FROM feedback") == [("programme-overview", -1)]
