@@ -181,13 +181,11 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def _purge_job(context: handlers.Context) -> None:
-    """Delete questions older than the retention period (BOT_RETENTION_DAYS)."""
+    """Delete personal data older than the retention period (BOT_RETENTION_DAYS)."""
     rt: Runtime = context.application.bot_data["runtime"]
-    removed = await rt.storage.purge_questions(rt.settings.retention_days)
+    removed = await rt.storage.purge_old(rt.settings.retention_days)
     if removed:
-        logger.info(
-            "purged %d question(s) older than %d days", removed, rt.settings.retention_days
-        )
+        logger.info("purged %d row(s) older than %d days", removed, rt.settings.retention_days)
 
 
 async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]

@@ -310,13 +310,31 @@ class Storage:
             result["feedback"] = [dict(r) for r in await cur.fetchall()]
         return result
 
-    async def purge_questions(self, older_than_days: int) -> int:
+    async def purge_old(self, older_than_days: int) -> int:
+        """Delete personal data older than the retention period (what /privacy promises).
+
+        Questions, ratings, handoffs and finished outbox rows by their own date; finder answers
+        after a week; a person who has not written for that long and is not subscribed.
+        Returns the number of rows deleted.
+        """
+        cutoff = time.time() - older_than_days * 86400
+        removed = 0
         async with self.transaction() as db:
-            cursor = await db.execute(
-                "DELETE FROM questions WHERE asked_at < ?",
-                (time.time() - older_than_days * 86400,),
-            )
-        return cursor.rowcount
+            for sql, since in (
+                ("DELETE FROM questions WHERE asked_at < ?", cutoff),
+                ("DELETE FROM feedback WHERE at < ?", cutoff),
+                ("DELETE FROM handoffs WHERE at < ?", cutoff),
+                ("DELETE FROM outbox WHERE status != 'pending' AND done_at < ?", cutoff),
+                ("DELETE FROM finder_state WHERE updated_at < ?", time.time() - 7 * 86400),
+                (
+                    "DELETE FROM users WHERE last_seen < ? "
+                    "AND user_id NOT IN (SELECT chat_id FROM subscriptions)",
+                    cutoff,
+                ),
+            ):
+                cursor = await db.execute(sql, (since,))
+                removed += cursor.rowcount
+        return removed
 
     async def forget_user(self, user_id: int) -> None:
         """Delete everything stored about one person (GDPR erasure)."""
@@ -325,7 +343,8 @@ class Storage:
                 "DELETE FROM questions WHERE user_id=?",
                 "DELETE FROM feedback WHERE user_id=?",
                 "DELETE FROM subscriptions WHERE chat_id=?",
-                "DELETE FROM outbox WHERE chat_id=? AND status='pending'",
+                "DELETE FROM outbox WHERE chat_id=?",
+                "UPDATE announcements SET report_chat=NULL WHERE report_chat=?",
                 "DELETE FROM handoffs WHERE user_id=?",
                 "DELETE FROM finder_state WHERE user_id=?",
                 "DELETE FROM users WHERE user_id=?",
@@ -342,6 +361,8 @@ class Storage:
             ("handoffs", "user_id"),
             ("finder_state", "user_id"),
             ("users", "user_id"),
+            ("outbox", "chat_id"),
+            ("announcements", "report_chat"),
         ):
             async with self.db.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {column}=?", (user_id,)

@@ -189,18 +189,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "pl": "💬 <b>Odpowiedź Biura Współpracy Międzynarodowej:</b>\n\n{text}",
     },
     "privacy": {
-        "en": "<b>What I store</b>\n• your Telegram user id and chosen language;\n• the questions "
-        "you ask and whether I could answer them, kept for {days} days so the team can "
-        "improve the answers, then deleted;\n• your 👍/👎 ratings;\n• your subscription "
-        "topics, if you subscribed;\n• questions you chose to send to staff.\n\nNothing "
-        "is shared outside the International Relations Office. /forget deletes all of it "
-        "now.",
-        "pl": "<b>Co przechowuję</b>\n• Twój identyfikator w Telegramie i wybrany język;\n• "
-        "zadane pytania i to, czy umiałem odpowiedzieć — przez {days} dni, aby zespół mógł "
-        "poprawiać odpowiedzi, potem są usuwane;\n• Twoje oceny 👍/👎;\n• tematy "
-        "subskrypcji, jeśli się zapisałeś;\n• pytania, które zdecydowałeś się przekazać "
-        "pracownikom.\n\nNic nie jest udostępniane poza Biurem Współpracy "
-        "Międzynarodowej. /forget usuwa wszystko od razu.",
+        "en": "<b>What I store</b>, each for {days} days and then deleted:\n• your Telegram "
+        "user id and chosen language (counted from your last message);\n• the questions you "
+        "ask and whether I could answer them, so the team can improve the answers;\n• your "
+        "👍/👎 ratings;\n• questions you chose to send to staff;\n• which announcements "
+        "reached you.\nAlso: your subscription topics, until you /unsubscribe; your answers in "
+        "/finder, for 7 days.\n\nA question you send to staff is also copied into the "
+        "office's staff chat in Telegram; that copy stays there (ask the office to delete "
+        "it). Nothing is shared outside the International Relations Office. /forget deletes "
+        "everything I store now.",
+        "pl": "<b>Co przechowuję</b>, każde przez {days} dni, potem usuwam:\n• Twój "
+        "identyfikator w Telegramie i wybrany język (liczone od ostatniej wiadomości);\n• "
+        "zadane pytania i to, czy umiałem odpowiedzieć, aby zespół mógł poprawiać "
+        "odpowiedzi;\n• Twoje oceny 👍/👎;\n• pytania, które zdecydowałeś(-aś) się przekazać "
+        "pracownikom;\n• które ogłoszenia do Ciebie dotarły.\nPoza tym: tematy subskrypcji, "
+        "do /unsubscribe; odpowiedzi w /finder, przez 7 dni.\n\nPytanie przekazane "
+        "pracownikom trafia też do czatu biura w Telegramie; ta kopia tam zostaje (o jej "
+        "usunięcie poproś biuro). Nic nie jest udostępniane poza Biurem Współpracy "
+        "Międzynarodowej. /forget usuwa od razu wszystko, co przechowuję.",
     },
     "forget_confirm": {
         "en": "Delete everything I store about you (questions, ratings, subscription, language)?",

@@ -661,3 +661,82 @@ async def test_a_vote_counts_once(bot: Running, settings: Settings) -> None:
         if vote != " ":
             await bot.press(f"fb:{vote}:programme-overview")
     assert rows(settings, "SELECT entry_id, vote FROM feedback") == [("programme-overview", -1)]
+
+
+# -- item 9: data is gone when promised ----------------------------------------------------------
+
+PERSON_COLUMNS = ("user_id", "chat_id", "report_chat")
+
+
+def rows_about(settings: Settings, person: int) -> dict[str, int]:
+    """Rows that name ``person`` in any column of any table (found from the schema itself)."""
+    found: dict[str, int] = {}
+    with sqlite3.connect(settings.db_path) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for column in (r[1] for r in db.execute(f"PRAGMA table_info({table})")):
+                if column in PERSON_COLUMNS:
+                    (n,) = db.execute(
+                        f"SELECT COUNT(*) FROM {table} WHERE {column}=?", (person,)
+                    ).fetchone()
+                    if n:
+                        found[f"{table}.{column}"] = n
+    return found
+
+
+async def test_forget_leaves_no_row_anywhere(bot: Running, settings: Settings) -> None:
+    """After /forget, no table names the person: questions, ratings, subscription, a delivered
+    announcement, a handoff, finder answers and an announcement report are all gone."""
+    await bot.send("what is erasmus+")
+    await bot.send("/subscribe")
+    await bot.press("fb:+:programme-overview")
+    await bot.press("finder")
+    await bot.send("/contact can my hamster come")
+    await bot.press("contact:yes")
+    storage = bot.app.bot_data["runtime"].storage
+    await storage.enqueue("news", (), "News", "Wieści", report_chat=111)
+    await bot.app.bot_data["deliverer"].drain()
+    before = rows_about(settings, 111)
+    assert {"outbox.chat_id", "handoffs.user_id", "feedback.user_id"} <= set(before), before
+    await bot.send("/forget")
+    await bot.press("forget:yes")
+    assert rows_about(settings, 111) == {}
+
+
+async def test_retention_purges_every_personal_table(bot: Running, settings: Settings) -> None:
+    """Past BOT_RETENTION_DAYS, questions, ratings, handoffs, delivered outbox rows, finder
+    answers and people who are gone are purged; a subscriber's own row stays."""
+    await bot.send("what is erasmus+", user_id=5)
+    await bot.press("fb:+:programme-overview", user_id=5)
+    await bot.press("finder", user_id=5)
+    await bot.send("/contact can my hamster come", user_id=5)
+    await bot.press("contact:yes", user_id=5)
+    await bot.send("/subscribe", user_id=6)
+    storage = bot.app.bot_data["runtime"].storage
+    await storage.subscribe(5, {"all"}, "en")
+    await storage.enqueue("news", (), "News", "Wieści")
+    await bot.app.bot_data["deliverer"].drain()
+    await storage.unsubscribe(5)
+    old = "strftime('%s', 'now') - 200 * 86400"
+    with sqlite3.connect(settings.db_path) as db:
+        for table, column in (
+            ("questions", "asked_at"),
+            ("feedback", "at"),
+            ("handoffs", "at"),
+            ("outbox", "done_at"),
+            ("finder_state", "updated_at"),
+            ("users", "last_seen"),
+        ):
+            db.execute(f"UPDATE {table} SET {column} = {old}")
+    await storage.purge_old(180)
+    assert rows_about(settings, 5) == {}
+    assert rows_about(settings, 6) == {"subscriptions.chat_id": 1}
+
+
+async def test_privacy_says_what_is_kept_and_for_how_long(bot: Running) -> None:
+    """/privacy names every kind of data, the retention period, and that the staff chat's copy
+    of a forwarded question stays there."""
+    await bot.send("/privacy")
+    text = bot.last_text()
+    for words in ("180 days", "ratings", "announcements", "/finder", "staff chat", "stays there"):
+        assert words in text, words

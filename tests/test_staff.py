@@ -106,5 +106,5 @@ async def test_old_questions_are_purged(bot: Running) -> None:
     await bot.send("what is ECHE")
     await storage.db.execute("UPDATE questions SET asked_at = ?", (time.time() - 200 * 86400,))
     await storage.db.commit()
-    assert await storage.purge_questions(180) == 1
-    assert await storage.purge_questions(180) == 0
+    assert await storage.purge_old(180) == 1
+    assert await storage.purge_old(180) == 0
