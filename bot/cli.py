@@ -7,6 +7,7 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -88,9 +89,45 @@ def main(argv: list[str] | None = None) -> int:
         from bot.terminal import run_chat
 
         return run_chat(settings, kb, embedder)
-    from bot.app import run_bot
+    return run_telegram(settings)
 
-    return run_bot(settings)
+
+def run_telegram(settings: Settings) -> int:
+    """The Telegram bot; the start-up failures people meet end in one line and exit code 2."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import run_bot
+    from bot.storage import check_writable
+
+    problem = check_writable(settings.db_path) or asyncio.run(_check_token(settings))
+    if problem is None:
+        try:
+            return run_bot(settings)
+        except InvalidToken:
+            problem = "Telegram refused TELEGRAM_BOT_TOKEN; copy the token from @BotFather again"
+        except NetworkError as exc:
+            problem = f"cannot reach the Bot API at {settings.api_base_url} ({exc})"
+        except OSError as exc:
+            problem = (
+                f"cannot listen on {settings.webhook_listen}:{settings.webhook_port} ({exc}); "
+                "choose another BOT_WEBHOOK_PORT"
+            )
+    print(f"Start-up error: {problem}", file=sys.stderr)
+    return 2
+
+
+async def _check_token(settings: Settings) -> str | None:
+    """One getMe before PTB starts: its own start-up failure is a retry loop and a traceback."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        async with Bot(settings.token or "", base_url=settings.api_base_url):
+            return None
+    except InvalidToken:
+        return "Telegram refused TELEGRAM_BOT_TOKEN; copy the token from @BotFather again"
+    except NetworkError as exc:
+        return f"cannot reach the Bot API at {settings.api_base_url} ({exc})"
 
 
 def embedder_for(settings: Settings) -> Embedder | None:

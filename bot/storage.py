@@ -136,6 +136,30 @@ class Report:
     counts: dict[str, int]
 
 
+def check_writable(path: Path | str) -> str | None:
+    """Why the bot could not store anything at ``path`` (None when it can), as one sentence.
+
+    Checked before start-up, so a read-only or unopenable file is one clear line, not a
+    traceback from inside the running application.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("CREATE TABLE startup_probe (x)")
+            db.execute("ROLLBACK")
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error) as exc:
+        return (
+            f"cannot write the database BOT_DB={path} ({exc}); point BOT_DB at a file in a "
+            "writable folder"
+        )
+    return None
+
+
 class Storage:
     """One aiosqlite connection; open with ``await Storage.open(path)``, close at shutdown."""
 

@@ -174,6 +174,14 @@ class FakeBotApi:
                 }
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 method = urlsplit(target).path.rsplit("/", 1)[-1]
+                if not urlsplit(target).path.startswith(f"/bot{TOKEN}/"):
+                    data = b'{"ok": false, "error_code": 401, "description": "Unauthorized"}'
+                    writer.write(
+                        b"HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: %d\r\n\r\n" % len(data) + data
+                    )
+                    await writer.drain()
+                    continue
                 if self.down == "drop" and method not in ("getUpdates", "getMe"):
                     return
                 params = self._params(headers.get("content-type", ""), body)

@@ -203,3 +203,46 @@ def test_webhook_listens_on_loopback_and_checks_in_constant_time(
     with pytest.raises(Exception, match="403"):
         TelegramHandler._validate_post(handler)  # type: ignore[arg-type]
     assert compared == [(b"s3creX", b"s3cret")]
+
+
+async def run_bot_process(env: dict[str, str]) -> tuple[int, list[str]]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=ROOT,
+        env={**environment, "BOT_CACHE_DIR": str(CACHE), "PYTHONPATH": str(ROOT), **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, stderr.decode().strip().splitlines()
+
+
+async def test_an_unusable_database_is_one_line_and_exit_2(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """BOT_DB naming a folder, or a file under a file, stops the bot at once with one line
+    naming BOT_DB and exit code 2, before anything else is logged."""
+    (tmp_path / "a-file").write_text("x")
+    for db in (tmp_path, tmp_path / "a-file" / "bot.sqlite3"):
+        code, lines = await run_bot_process(
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url, "BOT_DB": str(db)}
+        )
+        assert code == 2 and len(lines) == 1 and "BOT_DB" in lines[0], lines
+
+
+async def test_a_refused_token_is_one_line_and_exit_2(api: FakeBotApi, tmp_path: Path) -> None:
+    """A token Telegram refuses (401 on getMe) ends in one line naming TELEGRAM_BOT_TOKEN and
+    exit code 2, with no traceback."""
+    code, lines = await run_bot_process(
+        {
+            "TELEGRAM_BOT_TOKEN": "123:wrong-token",
+            "TELEGRAM_API_BASE_URL": api.base_url,
+            "BOT_DB": str(tmp_path / "bot.sqlite3"),
+        }
+    )
+    assert code == 2, lines
+    assert "TELEGRAM_BOT_TOKEN" in lines[-1] and not any("Traceback" in x for x in lines), lines
+    assert "wrong-token" not in "\n".join(lines)
