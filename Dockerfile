@@ -28,11 +28,14 @@ RUN groupadd --system --gid 10001 bot \
     && mkdir /data \
     && chown bot:bot /data
 
-# The package goes into site-packages and the copied source is removed again. README.md is
-# pyproject's readme, so the build needs it.
-COPY pyproject.toml README.md /tmp/src/
+# The dependencies come from requirements.lock (exact versions, every file checked against its
+# hash; `make lock` refreshes it), then the package itself goes into site-packages without
+# resolving anything, and the copied source is removed again. README.md is pyproject's readme,
+# so the build needs it.
+COPY pyproject.toml README.md requirements.lock /tmp/src/
 COPY bot/ /tmp/src/bot/
-RUN pip install --no-cache-dir '/tmp/src[semantic]' \
+RUN pip install --no-cache-dir --require-hashes -r /tmp/src/requirements.lock \
+    && pip install --no-cache-dir --no-deps /tmp/src \
     && rm -rf /tmp/src
 
 WORKDIR /app

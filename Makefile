@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint eval validate bench tune clean
+.PHONY: run test lint eval validate bench tune clean lock
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -12,6 +12,13 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(PY) -m bot
+
+# requirements.lock: the exact versions, with hashes, the Docker image installs. Run after changing
+# dependencies in pyproject.toml (or to take up new releases), then commit it.
+lock: $(STAMP)
+	$(PY) -m pip install --quiet uv
+	$(PY) -m uv pip compile pyproject.toml --extra semantic --generate-hashes --upgrade \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 EVAL_SET ?= ../shared/eval/real-questions-dev.yaml
 # Real questions collected for this project, measured beside the shared dev set.
