@@ -28,13 +28,15 @@ RUN groupadd --system --gid 10001 bot \
     && mkdir /data \
     && chown bot:bot /data
 
-# The package goes into site-packages and the copied source is removed again. pyproject's readme
-# is an empty stand-in here, so that editing README.md rebuilds nothing (the real one is the
-# package description on an index, which the image never needs).
-COPY pyproject.toml /tmp/src/
+# The dependencies come from requirements.lock (exact versions, every file checked against its
+# hash; `make lock` refreshes it), then the package itself goes into site-packages without
+# resolving anything, and the copied source is removed again. pyproject's readme is an empty
+# stand-in here, so that editing README.md rebuilds nothing.
+COPY pyproject.toml requirements.lock /tmp/src/
 COPY bot/ /tmp/src/bot/
 RUN touch /tmp/src/README.md \
-    && pip install --no-cache-dir '/tmp/src[semantic]' \
+    && pip install --no-cache-dir --require-hashes -r /tmp/src/requirements.lock \
+    && pip install --no-cache-dir --no-deps /tmp/src \
     && rm -rf /tmp/src
 
 WORKDIR /app

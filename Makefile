@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The dev tools and the baselines bench/ compares against: `make bench`, `make tune`.
 BENCH := $(VENV)/.bench
 
-.PHONY: run test lint eval validate bench tune clean
+.PHONY: run test lint eval validate bench tune clean lock
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -26,6 +26,13 @@ $(BENCH): $(STAMP)
 
 run: $(RUNTIME)
 	$(PY) -m bot
+
+# requirements.lock: the exact versions, with hashes, the Docker image installs. Run after changing
+# dependencies in pyproject.toml (or to take up new releases), then commit it.
+lock: $(STAMP)
+	$(PY) -m pip install --quiet uv
+	$(PY) -m uv pip compile pyproject.toml --extra semantic --generate-hashes --upgrade \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 # The shared dev set, relabelled on 2026-12-07 (expect may list several right entries).
 EVAL_SET ?= ../shared/eval/real-questions-dev-v2.yaml

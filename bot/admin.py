@@ -73,10 +73,10 @@ async def unanswered(update: Update, context: Context) -> None:
                 writer.writerow(
                     [
                         _when(row["at"]),
-                        row["lang"],
-                        row["outcome"],
-                        row["entry_id"] or "",
-                        row["text"],
+                        _cell(row["lang"]),
+                        _cell(row["outcome"]),
+                        _cell(row["entry_id"]),
+                        _cell(row["text"]),
                     ]
                 )
             data, name = ("\ufeff" + buffer.getvalue()).encode("utf-8"), "unanswered.csv"
@@ -135,21 +135,38 @@ async def report_reload(
             f"❌ The edit was rejected ({len(errors)} error(s)); the bot keeps answering from "
             "the previous version. Fix these and save again:"
         )
-    body = text + _problem_lines(others, "python -m bot validate")
+    body = _with_problems(text, others, "python -m bot validate")
     if stale:
-        body += f"\n\n🕰 <b>Out of date: {len(stale)}</b>" + _problem_lines(
-            stale, "python -m bot stale"
-        )
-    await bot.send_message(chat_id, body[:4000], parse_mode=ParseMode.HTML)
+        heading = f"{body}\n\n🕰 <b>Out of date: {len(stale)}</b>"
+        body = _with_problems(heading, stale, "python -m bot stale")
+    await bot.send_message(chat_id, body, parse_mode=ParseMode.HTML)
 
 
-def _problem_lines(problems: list[Any], command: str, limit: int = 20) -> str:
-    if not problems:
-        return ""
-    details = "\n".join(escape(str(p)) for p in problems[:limit])
-    if len(problems) > limit:
-        details += f"\n… and {len(problems) - limit} more (run {command})"
-    return f"\n<pre>{details}</pre>"
+def _with_problems(text: str, problems: list[Any], command: str, limit: int = 4000) -> str:
+    """The report and as many whole problem lines as fit in one Telegram message.
+
+    Lines are cut whole and escaped one by one, so the HTML stays valid however long they are.
+    """
+    shown: list[str] = []
+    for problem in problems[:20]:
+        line = str(problem)
+        if len(line) > 500:
+            line = line[:499] + "…"
+        if len(text) + sum(len(s) + 1 for s in shown) + len(line) + 80 > limit:
+            break
+        shown.append(line)
+    if not shown:
+        return text
+    details = "\n".join(escape(line) for line in shown)
+    if len(problems) > len(shown):
+        details += f"\n… and {len(problems) - len(shown)} more (run {command})"
+    return f"{text}\n<pre>{details}</pre>"
+
+
+def _cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting with = + - @ would be a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _when(timestamp: float) -> str:

@@ -33,10 +33,11 @@ from tenacity import (
     wait_exponential,
 )
 
-from bot import admin, announcements, finder, handlers, knowledge
+from bot import admin, announcements, finder, handlers, knowledge, limits
 from bot.announcements import Deliverer
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.limits import ChatOrderedProcessor, RateLimit
 from bot.runtime import Runtime
 from bot.semantic import NotCached, SemanticUnavailable, make_embedder
 from bot.storage import Storage
@@ -80,7 +81,8 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
         .defaults(Defaults(tzinfo=settings.timezone))
-        .concurrent_updates(False)
+        # Chats are served side by side; one chat's updates keep their order.
+        .concurrent_updates(ChatOrderedProcessor())
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -91,7 +93,11 @@ def build_application(
     app = builder.build()
     app.bot_data["settings"] = settings
     app.bot_data["watch_knowledge"] = watch_knowledge
+    app.bot_data["message_limit"] = RateLimit(limits.MESSAGES_PER_MINUTE, 60)
+    app.bot_data["contact_limit"] = RateLimit(limits.CONTACTS_PER_HOUR, 3600)
 
+    # A user over the message limit gets one notice, then nothing until the minute is over.
+    app.add_handler(TypeHandler(Update, handlers.fair_use), group=-2)
     # Timing and one log line per update, around everything else.
     app.add_handler(TypeHandler(Update, handlers.mark_start), group=-1)
     app.add_handler(TypeHandler(Update, handlers.log_done), group=99)
@@ -207,13 +213,11 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def _purge_job(context: handlers.Context) -> None:
-    """Delete questions older than the retention period (BOT_RETENTION_DAYS)."""
+    """Delete personal data older than the retention period (BOT_RETENTION_DAYS)."""
     rt: Runtime = context.application.bot_data["runtime"]
-    removed = await rt.storage.purge_questions(rt.settings.retention_days)
+    removed = await rt.storage.purge_old(rt.settings.retention_days)
     if removed:
-        logger.info(
-            "purged %d question(s) older than %d days", removed, rt.settings.retention_days
-        )
+        logger.info("purged %d row(s) older than %d days", removed, rt.settings.retention_days)
 
 
 async def _post_stop(app: Application) -> None:  # type: ignore[type-arg]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from dataclasses import replace
 from datetime import date
@@ -78,11 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        level=logging.DEBUG if settings.debug else logging.INFO,
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # request URLs contain the token
+    from bot import logs
+
+    logs.configure(settings)
 
     command = args.command or "run"
     if command == "validate":
@@ -109,9 +106,33 @@ def main(argv: list[str] | None = None) -> int:
         from bot.terminal import run_chat
 
         return run_chat(settings, kb, embedder)
-    from bot.app import run_bot
+    return run_telegram(settings)
 
-    return run_bot(settings)
+
+def run_telegram(settings: Settings) -> int:
+    """The Telegram bot; the start-up failures people meet end in one line and exit code 2."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import run_bot
+    from bot.storage import check_writable
+
+    # A refused token (exit 2) and an unreachable API (one line per retry, with backoff) are
+    # handled by run_bot itself, so that a bot started while offline comes up once it is back.
+    problem = check_writable(settings.db_path)
+    if problem is None:
+        try:
+            return run_bot(settings)
+        except InvalidToken:
+            problem = "Telegram refused TELEGRAM_BOT_TOKEN; copy the token from @BotFather again"
+        except NetworkError as exc:
+            problem = f"cannot reach the Bot API at {settings.api_base_url} ({exc})"
+        except OSError as exc:
+            problem = (
+                f"cannot listen on {settings.webhook_listen}:{settings.webhook_port} ({exc}); "
+                "choose another BOT_WEBHOOK_PORT"
+            )
+    print(f"Start-up error: {problem}", file=sys.stderr)
+    return 2
 
 
 def embedder_for(settings: Settings) -> Embedder | None:

@@ -11,7 +11,7 @@ import time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.assistant import Button, Reply
 from bot.runtime import runtime
@@ -19,6 +19,7 @@ from bot.texts import t
 
 logger = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
+MAX_CONTACT = 3000  # characters of a question forwarded to staff
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -163,6 +164,8 @@ async def contact(update: Update, context: Context) -> None:
         user_data["awaiting_contact"] = True
         await send(update, Reply(t("contact_ask", lang), lang=lang))
         return
+    if len(question) > MAX_CONTACT:  # Telegram takes 4096 characters; the rest is framing
+        question = question[: MAX_CONTACT - 1] + "…"
     user_data["contact_question"] = question
     rows = ((Button(t("contact_send", lang), "contact:yes"), Button(t("cancel", lang), "cancel")),)
     await send(
@@ -304,6 +307,10 @@ async def forward_to_staff(update: Update, context: Context, lang: str) -> None:
     if user is None or chat is None or not text or rt.settings.staff_chat_id is None:
         await send(update, Reply(t("outdated", lang), lang=lang), edit=True)
         return
+    limit = context.bot_data["contact_limit"]
+    if limit.hit(user.id) != "ok":
+        await send(update, Reply(t("contact_limit", lang, n=limit.limit), lang=lang), edit=True)
+        return
     name = html.escape(user.full_name) + (
         f" (@{html.escape(user.username)})" if user.username else ""
     )
@@ -331,6 +338,29 @@ async def staff_reply(update: Update, context: Context) -> None:
         chat_id, t("staff_reply", lang, text=html.escape(message.text)), parse_mode=ParseMode.HTML
     )
     await message.reply_text("✅ Delivered.")
+
+
+# -- fair use ------------------------------------------------------------------------------------
+
+
+async def fair_use(update: Update, context: Context) -> None:
+    """First of all (group -2): past the per-user message limit, one notice, then silence."""
+    user = update.effective_user
+    rt = runtime(context)
+    if user is None or user.id in rt.settings.admins:
+        return
+    if update.effective_chat and update.effective_chat.id == rt.settings.staff_chat_id:
+        return
+    verdict = context.bot_data["message_limit"].hit(user.id)
+    if verdict == "ok":
+        return
+    logger.info("update=%s over the message limit (%s)", update.update_id, verdict)
+    if update.callback_query:
+        await update.callback_query.answer()
+    if verdict == "notice" and update.effective_chat:
+        lang = str((context.user_data or {}).get("lang") or "en")
+        await update.effective_chat.send_message(t("slow_down", lang))
+    raise ApplicationHandlerStop
 
 
 # -- logging -------------------------------------------------------------------------------------

@@ -277,7 +277,7 @@ class _Checker:
         return None
 
     def url(self, value: Any, path: Path_, what: str) -> str | None:
-        if isinstance(value, str) and _URL.match(value.strip()):
+        if isinstance(value, str) and _URL.match(value.strip()) and telegram_html.link_ok(value):
             return value.strip()
         self.error(path, f"{what} must be a web address starting with https://, not {value!r}")
         return None

@@ -107,6 +107,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE announcements ADD COLUMN report_chat INTEGER;
     ALTER TABLE announcements ADD COLUMN reported_at REAL;
     """,
+    # 7: one vote per person, entry and question (the last one counts)
+    """
+    DELETE FROM feedback WHERE id NOT IN (
+        SELECT MAX(id) FROM feedback GROUP BY user_id, entry_id, COALESCE(question_id, 0)
+    );
+    CREATE UNIQUE INDEX feedback_one_vote
+        ON feedback(user_id, entry_id, COALESCE(question_id, 0));
+    """,
 )
 
 
@@ -126,6 +134,30 @@ class Report:
     announcement_id: int
     chat_id: int
     counts: dict[str, int]
+
+
+def check_writable(path: Path | str) -> str | None:
+    """Why the bot could not store anything at ``path`` (None when it can), as one sentence.
+
+    Checked before start-up, so a read-only or unopenable file is one clear line, not a
+    traceback from inside the running application.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("CREATE TABLE startup_probe (x)")
+            db.execute("ROLLBACK")
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error) as exc:
+        return (
+            f"cannot write the database BOT_DB={path} ({exc}); point BOT_DB at a file in a "
+            "writable folder"
+        )
+    return None
 
 
 class Storage:
@@ -253,6 +285,11 @@ class Storage:
 
     async def add_feedback(self, user_id: int, entry_id: str, vote: int) -> None:
         async with self.transaction() as db:
+            # A second press replaces the first vote instead of counting twice.
+            await db.execute(
+                "DELETE FROM feedback WHERE user_id=? AND entry_id=? AND question_id IS NULL",
+                (user_id, entry_id),
+            )
             await db.execute(
                 "INSERT INTO feedback (user_id, entry_id, vote, at) VALUES (?, ?, ?, ?)",
                 (user_id, entry_id, vote, time.time()),
@@ -297,13 +334,31 @@ class Storage:
             result["feedback"] = [dict(r) for r in await cur.fetchall()]
         return result
 
-    async def purge_questions(self, older_than_days: int) -> int:
+    async def purge_old(self, older_than_days: int) -> int:
+        """Delete personal data older than the retention period (what /privacy promises).
+
+        Questions, ratings, handoffs and finished outbox rows by their own date; finder answers
+        after a week; a person who has not written for that long and is not subscribed.
+        Returns the number of rows deleted.
+        """
+        cutoff = time.time() - older_than_days * 86400
+        removed = 0
         async with self.transaction() as db:
-            cursor = await db.execute(
-                "DELETE FROM questions WHERE asked_at < ?",
-                (time.time() - older_than_days * 86400,),
-            )
-        return cursor.rowcount
+            for sql, since in (
+                ("DELETE FROM questions WHERE asked_at < ?", cutoff),
+                ("DELETE FROM feedback WHERE at < ?", cutoff),
+                ("DELETE FROM handoffs WHERE at < ?", cutoff),
+                ("DELETE FROM outbox WHERE status != 'pending' AND done_at < ?", cutoff),
+                ("DELETE FROM finder_state WHERE updated_at < ?", time.time() - 7 * 86400),
+                (
+                    "DELETE FROM users WHERE last_seen < ? "
+                    "AND user_id NOT IN (SELECT chat_id FROM subscriptions)",
+                    cutoff,
+                ),
+            ):
+                cursor = await db.execute(sql, (since,))
+                removed += cursor.rowcount
+        return removed
 
     async def forget_user(self, user_id: int) -> None:
         """Delete everything stored about one person (GDPR erasure)."""
@@ -312,7 +367,8 @@ class Storage:
                 "DELETE FROM questions WHERE user_id=?",
                 "DELETE FROM feedback WHERE user_id=?",
                 "DELETE FROM subscriptions WHERE chat_id=?",
-                "DELETE FROM outbox WHERE chat_id=? AND status='pending'",
+                "DELETE FROM outbox WHERE chat_id=?",
+                "UPDATE announcements SET report_chat=NULL WHERE report_chat=?",
                 "DELETE FROM handoffs WHERE user_id=?",
                 "DELETE FROM finder_state WHERE user_id=?",
                 "DELETE FROM users WHERE user_id=?",
@@ -329,6 +385,8 @@ class Storage:
             ("handoffs", "user_id"),
             ("finder_state", "user_id"),
             ("users", "user_id"),
+            ("outbox", "chat_id"),
+            ("announcements", "report_chat"),
         ):
             async with self.db.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {column}=?", (user_id,)

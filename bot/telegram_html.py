@@ -9,8 +9,10 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 MAX_MESSAGE_LENGTH = 4096
+_NOT_IN_URLS = set('<>"')
 
 _ALLOWED: dict[str, set[str]] = {
     "b": set(),
@@ -52,8 +54,14 @@ class _Checker(HTMLParser):
         for name, _value in attrs:
             if name not in _ALLOWED[tag]:
                 self.problems.append(f"<{tag}> may not have the attribute '{name}'")
-        if tag == "a" and not dict(attrs).get("href"):
-            self.problems.append('<a> needs an href="https://..."')
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if not href:
+                self.problems.append('<a> needs an href="https://..."')
+            elif not link_ok(href):
+                self.problems.append(
+                    f"<a href={href!r}> is not a web, mailto: or tel: address Telegram can open"
+                )
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
@@ -95,6 +103,21 @@ def check(text: str) -> list[str]:
     if checker.stack:
         problems.append("unclosed tag(s): " + ", ".join(f"<{t}>" for t in checker.stack))
     return problems
+
+
+def link_ok(url: str) -> bool:
+    """A well-formed http(s) address with a host, or a mailto: or tel: link."""
+    url = url.strip()
+    if any(c.isspace() or c in _NOT_IN_URLS for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a malformed port)
+    except ValueError:
+        return False
+    if parts.scheme in ("mailto", "tel"):
+        return bool(parts.path)
+    return parts.scheme in ("http", "https") and "." in (parts.hostname or "")
 
 
 def visible_length(text: str) -> int:

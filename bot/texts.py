@@ -186,6 +186,16 @@ TEXTS: dict[str, dict[str, Text]] = {
         "pl": "✉️ Wysłano. Odpowiedź przyjdzie tutaj, zwykle w ciągu kilku dni roboczych.",
     },
     "contact_cancelled": {"en": "Nothing was sent.", "pl": "Nic nie zostało wysłane."},
+    "contact_limit": {
+        "en": "✉️ You have sent {n} questions to the team in the last hour; please wait for "
+        "their reply before sending more.",
+        "pl": "✉️ W ciągu ostatniej godziny wysłałeś(-aś) zespołowi {n} pytań; poczekaj na "
+        "odpowiedź, zanim wyślesz kolejne.",
+    },
+    "slow_down": {
+        "en": "⏳ That is a lot of messages at once. I will read yours again in a minute.",
+        "pl": "⏳ To dużo wiadomości naraz. Przeczytam kolejne za minutę.",
+    },
     "contact_unavailable": {
         "en": "Forwarding to staff is not set up in this bot. Here is how to reach the office:",
         "pl": "Przekazywanie pytań nie jest skonfigurowane w tym bocie. Tak można skontaktować "
@@ -196,18 +206,24 @@ TEXTS: dict[str, dict[str, Text]] = {
         "pl": "💬 <b>Odpowiedź Biura Współpracy Międzynarodowej:</b>\n\n{text}",
     },
     "privacy": {
-        "en": "<b>What I store</b>\n• your Telegram user id and chosen language;\n• the questions "
-        "you ask and whether I could answer them, kept for {days} days so the team can "
-        "improve the answers, then deleted;\n• your 👍/👎 ratings;\n• your subscription "
-        "topics, if you subscribed;\n• questions you chose to send to staff.\n\nNothing "
-        "is shared outside the International Relations Office. /forget deletes all of it "
-        "now.",
-        "pl": "<b>Co przechowuję</b>\n• Twój identyfikator w Telegramie i wybrany język;\n• "
-        "zadane pytania i to, czy była na nie odpowiedź – przez {days} dni, aby zespół mógł "
-        "poprawiać odpowiedzi, potem są usuwane;\n• Twoje oceny 👍/👎;\n• tematy "
-        "subskrypcji, jeśli masz subskrypcję;\n• pytania przekazane przez Ciebie "
-        "pracownikom.\n\nNic nie jest udostępniane poza Biurem Współpracy "
-        "Międzynarodowej. /forget usuwa wszystko od razu.",
+        "en": "<b>What I store</b>, each for {days} days and then deleted:\n• your Telegram "
+        "user id and chosen language (counted from your last message);\n• the questions you "
+        "ask and whether I could answer them, so the team can improve the answers;\n• your "
+        "👍/👎 ratings;\n• questions you chose to send to staff;\n• which announcements "
+        "reached you.\nAlso: your subscription topics, until you /unsubscribe; your answers in "
+        "/finder, for 7 days.\n\nA question you send to staff is also copied into the "
+        "office's staff chat in Telegram; that copy stays there (ask the office to delete "
+        "it). Nothing is shared outside the International Relations Office. /forget deletes "
+        "everything I store now.",
+        "pl": "<b>Co przechowuję</b>, każde przez {days} dni, potem usuwam:\n• Twój "
+        "identyfikator w Telegramie i wybrany język (liczone od ostatniej wiadomości);\n• "
+        "zadane pytania i to, czy była na nie odpowiedź, aby zespół mógł poprawiać "
+        "odpowiedzi;\n• Twoje oceny 👍/👎;\n• pytania przekazane na Twoją prośbę "
+        "pracownikom;\n• które ogłoszenia do Ciebie dotarły.\nPoza tym: tematy subskrypcji, "
+        "do /unsubscribe; odpowiedzi w /finder, przez 7 dni.\n\nPytanie przekazane "
+        "pracownikom trafia też do czatu biura w Telegramie; ta kopia tam zostaje (o jej "
+        "usunięcie poproś biuro). Nic nie jest udostępniane poza Biurem Współpracy "
+        "Międzynarodowej. /forget usuwa od razu wszystko, co przechowuję.",
     },
     "forget_confirm": {
         "en": "Delete everything I store about you (questions, ratings, subscription, language)?",

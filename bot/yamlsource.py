@@ -16,6 +16,9 @@ import yaml
 Path_ = tuple[str | int, ...]
 # libyaml's parser when PyYAML was built with it: the same nodes and line marks, ~15x faster.
 _COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Aliases (*name) make a small file expand to a huge tree ("billion laughs": 400 bytes, 2.5 GB).
+# Knowledge files use none; a file whose expanded tree is this much larger is refused.
+MAX_EXPANDED_NODES = 100_000
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,37 @@ def read_yaml(path: Path, shown_as: str) -> tuple[Document | None, list[Problem]
     problems: list[Problem] = []
     if node is None:
         return doc, problems
+    if _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+        return None, [
+            Problem(
+                shown_as,
+                1,
+                f"YAML aliases expand this file to more than {MAX_EXPANDED_NODES:,} values",
+                "write the values out instead of repeating them with &anchors and *aliases",
+            )
+        ]
     doc.data = _walk(node, (), doc, problems, yaml.SafeLoader(""))
     return doc, problems
+
+
+def _expanded_size(node: yaml.Node, known: dict[int, int]) -> int:
+    """How many values the node becomes once every alias is expanded (each node counted once)."""
+    if id(node) in known:
+        return known[id(node)]
+    known[id(node)] = MAX_EXPANDED_NODES + 1  # a node inside itself is too big by definition
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            size += _expanded_size(key, known) + _expanded_size(value, known)
+            if size > MAX_EXPANDED_NODES:
+                break
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            size += _expanded_size(item, known)
+            if size > MAX_EXPANDED_NODES:
+                break
+    known[id(node)] = size
+    return size
 
 
 def _syntax_hint(problem: str) -> str:

@@ -117,3 +117,25 @@ def test_env_example_names_only_real_settings() -> None:
 def test_env_example_values_are_the_defaults() -> None:
     """Loading .env.example unchanged gives exactly the settings of an empty environment."""
     assert load_settings(example_values()) == load_settings({})
+
+
+def test_the_image_installs_from_the_lock_file_with_hashes() -> None:
+    """requirements.lock pins every dependency of pyproject (and the semantic extra) with hashes,
+    and the Dockerfile installs from it with --require-hashes, the package itself without deps."""
+    import tomllib
+
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    pinned = {
+        re.sub(r"[-_.]+", "-", m.group(1)).lower()
+        for m in re.finditer(r"^([A-Za-z0-9_.-]+)==\S+ \\$", lock, re.MULTILINE)
+    }
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["semantic"]
+    bare = (re.split(r"[\[<>=~! ]", w, maxsplit=1)[0] for w in wanted)
+    names = {re.sub(r"[-_.]+", "-", name).lower() for name in bare}
+    assert names <= pinned, names - pinned
+    blocks = re.split(r"\n(?=[A-Za-z])", lock.split("\n", 2)[2])
+    assert all("--hash=sha256:" in block for block in blocks if "==" in block)
+    dockerfile = DOCKERFILE.read_text(encoding="utf-8")
+    assert "--require-hashes -r /tmp/src/requirements.lock" in dockerfile
+    assert "--no-deps /tmp/src" in dockerfile

@@ -298,3 +298,31 @@ async def test_losing_the_api_while_polling_is_one_line_and_a_clean_stop(tmp_pat
     await api.stop()
     await read_until(process, "cannot reach the Telegram API", count=2)
     await stop_bot(process)
+
+
+async def run_bot_process(env: dict[str, str]) -> tuple[int, list[str]]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=ROOT,
+        env={**environment, "BOT_CACHE_DIR": str(CACHE), "PYTHONPATH": str(ROOT), **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, stderr.decode().strip().splitlines()
+
+
+async def test_an_unusable_database_is_one_line_and_exit_2(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """BOT_DB naming a folder, or a file under a file, stops the bot at once with one line
+    naming BOT_DB and exit code 2, before anything else is logged."""
+    (tmp_path / "a-file").write_text("x")
+    for db in (tmp_path, tmp_path / "a-file" / "bot.sqlite3"):
+        code, lines = await run_bot_process(
+            {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url, "BOT_DB": str(db)}
+        )
+        assert code == 2 and len(lines) == 1 and "BOT_DB" in lines[0], lines

@@ -104,8 +104,8 @@ async def test_old_questions_are_purged(bot: Running) -> None:
     await bot.send("what is ECHE")
     await storage.db.execute("UPDATE questions SET asked_at = ?", (time.time() - 200 * 86400,))
     await storage.db.commit()
-    assert await storage.purge_questions(180) == 1
-    assert await storage.purge_questions(180) == 0
+    assert await storage.purge_old(180) == 1
+    assert await storage.purge_old(180) == 0
 
 
 async def test_reload_report_has_an_out_of_date_section(live) -> None:  # type: ignore[no-untyped-def]
