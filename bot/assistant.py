@@ -684,8 +684,10 @@ def render_short(entry: Entry, lang: str) -> str:
     short, _ = short_answer(entry, lang)
     _, note = _body(entry, lang)
     shown = entry.sources[:SHOWN_SOURCES]
+    same_site = len({_domain(url) for url in shown}) < len(shown)
     links = " · ".join(
-        f'<a href="{html.escape(url)}">{html.escape(_domain(url))}</a>' for url in shown
+        f'<a href="{html.escape(url)}">{html.escape(_link_text(url, same_site))}</a>'
+        for url in shown
     )
     text = (
         f"{note + chr(10) * 2 if note else ''}{short}\n\n"
@@ -715,6 +717,14 @@ def _links(urls: tuple[str, ...]) -> str:
 def _domain(url: str) -> str:
     host = url.split("://", 1)[-1].split("/", 1)[0]
     return host.removeprefix("www.")
+
+
+def _link_text(url: str, same_site: bool) -> str:
+    """The site a source is on; with its last path segment when two sources share a site."""
+    if not same_site:
+        return _domain(url)
+    last = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return f"{_domain(url)}/…/{last[:40]}" if last and "." not in last[:1] else _domain(url)
 
 
 def _short_url(url: str) -> str:
