@@ -16,7 +16,7 @@ import io
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,7 +28,7 @@ from bot.assistant import Button, Reply
 from bot.knowledge import Deadline, Event, KnowledgeBase
 from bot.storage import Delivery, Storage
 from bot.telegram_html import escape
-from bot.texts import t
+from bot.texts import in_language, t
 
 logger = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -489,24 +489,27 @@ async def on_button(update: Update, context: Context, lang: str) -> bool:
         await query.answer()
         await (events_command if query.data == "events" else subscribe)(update, context)
         return True
-    if kind == "ev":
-        event = next((e for e in rt.kb.events if e.id == value), None)
+    if kind in ("ev", "ics", "rem"):
+        # An event that was removed, or has started, is "no longer available", whatever the
+        # button (an old message, a forged press): nothing changes.
+        event = rt.assistant.event(value)
         if event is None:
-            return False
-        await query.answer()
-        rows: list[tuple[Button, ...]] = [(Button(t("ev_calendar", lang), f"ics:{event.id}"),)]
-        if event.registration_url and event.registration_url.startswith("https://"):
-            rows.append((Button("✍️ " + t("ev_register", lang), event.registration_url),))
-        await send(update, Reply(event_text(event, lang), tuple(rows), lang=lang))
-        return True
-    if kind == "ics":
-        event = next((e for e in rt.kb.events if e.id == value), None)
-        if event is None:
-            return False
-        await query.answer()
-        await context.bot.send_document(
-            chat_id, io.BytesIO(to_ics(event, lang)), filename=f"{event.id}.ics"
-        )
+            await query.answer(t("gone", lang), show_alert=True)
+            return True
+        if kind == "ev":
+            await query.answer()
+            rows: list[tuple[Button, ...]] = [(Button(t("ev_calendar", lang), f"ics:{event.id}"),)]
+            if event.registration_url and event.registration_url.startswith("https://"):
+                rows.append((Button("✍️ " + t("ev_register", lang), event.registration_url),))
+            await send(update, Reply(event_text(event, lang), tuple(rows), lang=lang))
+        elif kind == "ics":
+            await query.answer()
+            await context.bot.send_document(
+                chat_id, io.BytesIO(to_ics(event, lang)), filename=f"{event.id}.ics"
+            )
+        else:
+            await query.answer()
+            await remind(update, context, event, lang)
         return True
     if kind == "sub":
         if value not in ("all", "done") and not (
@@ -543,6 +546,38 @@ async def on_button(update: Update, context: Context, lang: str) -> bool:
         await on_announce_button(update, context, value, lang)
         return True
     return False
+
+
+def topic_names(kb: KnowledgeBase, topics: Iterable[str], lang: str) -> str:
+    """Topic titles in ``lang``, joined: "Partnerships and KA2 projects, Youth"."""
+    return ", ".join(
+        escape(in_language(kb.event_topics[topic], lang))
+        for topic in topics
+        if topic in kb.event_topics
+    )
+
+
+async def remind(update: Update, context: Context, event: Event, lang: str) -> None:
+    """ "Remind me" under an answer: subscribe the chat to the event's topics (its reminders
+    then come 7 and 1 days before), and queue the event's latest reminder if it already went
+    out to the others."""
+    from bot.handlers import send
+
+    rt = _rt(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    current = await rt.storage.subscription(chat.id) or set()
+    if "all" not in current:
+        current |= set(event.topics)
+    await rt.storage.subscribe(chat.id, current, lang)
+    if await rt.storage.add_to_latest(f"event:{event.id}:remind:", chat.id):
+        deliverer: Deliverer | None = context.bot_data.get("deliverer")
+        if deliverer:
+            deliverer.wake.set()
+    title = escape(in_language(event.title, lang))
+    names = topic_names(rt.kb, event.topics, lang)
+    await send(update, Reply(t("ev_reminder_set", lang, title=title, topics=names), lang=lang))
 
 
 async def announce(update: Update, context: Context) -> None:

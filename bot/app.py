@@ -148,7 +148,9 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     if embedder is not None:
         try:  # a warm cache: words and meaning from the first message, well under a second
             with embedder.cached_only():
-                assistant = await asyncio.to_thread(Assistant, result.kb, embedder=embedder)
+                assistant = await asyncio.to_thread(
+                    Assistant, result.kb, embedder=embedder, tz=settings.timezone
+                )
         except NotCached as exc:
             logger.info(
                 "embedding the phrasings for the meaning index (%s); answering on words "
@@ -157,7 +159,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
             )
     meaning_ready = embedder is None or assistant is not None
     if assistant is None:
-        assistant = await asyncio.to_thread(Assistant, result.kb)
+        assistant = await asyncio.to_thread(Assistant, result.kb, tz=settings.timezone)
     storage = await Storage.open(settings.db_path)
     rt = Runtime(settings, storage, assistant, embedder=embedder, meaning_ready=meaning_ready)
     app.bot_data["runtime"] = rt

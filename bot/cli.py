@@ -99,10 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Configuration error: {exc}", file=sys.stderr)
             return 2
         if command == "ask":
-            assistant = Assistant(kb, embedder=embedder)
+            assistant = Assistant(kb, embedder=embedder, tz=settings.timezone)
             return ask_command(assistant, args.question, args.lang, args.json)
         if command == "eval":
-            assistant = Assistant(kb, embedder=embedder)
+            assistant = Assistant(kb, embedder=embedder, tz=settings.timezone)
             return eval_command(
                 assistant, args.files, args.misses, args.gate, args.strip_diacritics
             )
@@ -204,6 +204,7 @@ def reply_json(question: str, reply: Reply) -> dict[str, Any]:
         "alternatives": alternatives,
         "answer": reply.text,
         "buttons": [b.label for row in reply.buttons for b in row],
+        "event": reply.event_id,
     }
 
 

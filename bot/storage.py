@@ -398,6 +398,25 @@ class Storage:
             )
         return len(chats)
 
+    async def add_to_latest(self, key_prefix: str, chat_id: int) -> bool:
+        """Queue the newest announcement whose key starts with ``key_prefix`` for one more chat
+        (a person who asked for a reminder after it was queued); False when there is none or
+        the chat already has it."""
+        async with self.transaction(immediate=True) as db:
+            async with db.execute(
+                "SELECT id FROM announcements WHERE key LIKE ? ESCAPE '\\' "
+                "ORDER BY id DESC LIMIT 1",
+                (key_prefix.replace("%", "\\%").replace("_", "\\_") + "%",),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO outbox (announcement_id, chat_id) VALUES (?, ?)",
+                (row["id"], chat_id),
+            )
+        return cursor.rowcount > 0
+
     async def due_deliveries(self, limit: int = 200) -> list[Delivery]:
         """Pending outbox rows that are due, each with the text in the subscriber's language."""
         sql = """

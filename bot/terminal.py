@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from bot.assistant import Assistant, Button, Reply
 from bot.config import Settings
@@ -83,15 +84,28 @@ class TerminalChat:
             return self.show(self.assistant.group_reply(value, lang))
         if action == "topics":
             return self.show(self.assistant.topics_reply(lang))
-        if kind == "ev":
-            from bot.announcements import event_text
-
-            event = next((e for e in self.assistant.kb.events if e.id == value), None)
-            if event is not None:
-                return self.show(Reply(event_text(event, lang), lang=lang))
+        if kind in ("ev", "rem", "ics"):
+            return self.event_button(kind, value, lang)
         if kind == "fb":
             return self.show(Reply(t("thanks_feedback", lang), lang=lang))
         return self.handle("/" + action)
+
+    def event_button(self, kind: str, event_id: str, lang: str) -> str:
+        """An event's buttons: its details, what "Remind me" does in Telegram, or its .ics
+        saved in the current folder."""
+        from bot.announcements import event_text, to_ics, topic_names
+
+        event = self.assistant.event(event_id)
+        if event is None:
+            return self.show(Reply(t("gone", lang), lang=lang))
+        if kind == "ev":
+            return self.show(Reply(event_text(event, lang), lang=lang))
+        if kind == "rem":
+            names = topic_names(self.assistant.kb, event.topics, lang)
+            return self.show(Reply(t("ev_remind_terminal", lang, topics=names), lang=lang))
+        path = Path(f"{event.id}.ics")
+        path.write_bytes(to_ics(event, lang))
+        return self.show(Reply(t("ev_ics_saved", lang, path=str(path.resolve())), lang=lang))
 
     def show(self, reply: Reply) -> str:
         self.buttons = [b for row in reply.buttons for b in row]
@@ -103,7 +117,7 @@ class TerminalChat:
 
 
 def run_chat(settings: Settings, kb: KnowledgeBase, embedder: Embedder | None = None) -> int:
-    chat = TerminalChat(Assistant(kb, embedder=embedder))
+    chat = TerminalChat(Assistant(kb, embedder=embedder, tz=settings.timezone))
     interactive = sys.stdin.isatty()
     if interactive:
         print(

@@ -347,6 +347,34 @@ TEXTS: dict[str, dict[str, Text]] = {
         "z innymi pytaniami napisz do pracownika Biura Współpracy Międzynarodowej przez /contact "
         "albo przejrzyj /topics.",
     },
+    # -- answers that lead to events, subscriptions, stale buttons -------------------------------
+    "ev_next_line": {
+        "en": "📅 Next event: <b>{title}</b>, {when}, {where}",
+        "pl": "📅 Najbliższe wydarzenie: <b>{title}</b>, {when}, {where}",
+    },
+    "ev_online_short": {"en": "online", "pl": "online"},
+    "ev_remind_button": {"en": "🔔 Remind me", "pl": "🔔 Przypomnij mi"},
+    "ev_reminder_set": {
+        "en": "🔔 I will remind you of <b>{title}</b> before it starts: you now get the "
+        "announcements of {topics}. /subscriptions shows and changes what you get.",
+        "pl": "🔔 Przypomnę o wydarzeniu <b>{title}</b> przed jego rozpoczęciem: od teraz "
+        "dostajesz powiadomienia z tematu {topics}. W /subscriptions zobaczysz i zmienisz, "
+        "co dostajesz.",
+    },
+    "ev_remind_terminal": {
+        "en": "Reminders go out in Telegram: there this button subscribes you to {topics}, and "
+        "the reminder comes before the event starts.",
+        "pl": "Przypomnienia wysyłam w Telegramie: tam ten przycisk zapisuje na temat {topics}, "
+        "a przypomnienie przychodzi przed rozpoczęciem wydarzenia.",
+    },
+    "ev_ics_saved": {
+        "en": "📆 Saved {path}: open it to add the event to your calendar.",
+        "pl": "📆 Zapisano plik {path}: otwórz go, aby dodać wydarzenie do kalendarza.",
+    },
+    "gone": {
+        "en": "Sorry, this is no longer available.",
+        "pl": "Niestety, to już jest niedostępne.",
+    },
 }
 
 
