@@ -192,6 +192,13 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         lambda chat_id, text: app.bot.send_message(
             chat_id, text, parse_mode="HTML", disable_web_page_preview=True
         ),
+        send_item=lambda item: app.bot.send_message(
+            item.chat_id,
+            item.text,
+            parse_mode="HTML",
+            disable_web_page_preview=True,
+            reply_markup=handlers.keyboard((announcements.unsubscribe_row(item),)),
+        ),
     )
     app.bot_data["deliverer"] = deliverer
     app.bot_data["delivery_task"] = asyncio.create_task(deliverer.run(), name="deliveries")

@@ -117,6 +117,9 @@ class Delivery:
     attempts: int
     text: str
     created_at: float = 0.0  # when the announcement was queued
+    announcement_id: int = 0
+    lang: str = "en"
+    topics: str = ""  # the announcement's topics, comma-separated; empty for everyone
 
 
 @dataclass(frozen=True)
@@ -398,6 +401,14 @@ class Storage:
             )
         return len(chats)
 
+    async def announcement_topics(self, announcement_id: int) -> set[str] | None:
+        """The topics an announcement went out to (empty: everyone); None if there is none."""
+        async with self.db.execute(
+            "SELECT topics FROM announcements WHERE id=?", (announcement_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return set(filter(None, row["topics"].split(","))) if row else None
+
     async def add_to_latest(self, key_prefix: str, chat_id: int) -> bool:
         """Queue the newest announcement whose key starts with ``key_prefix`` for one more chat
         (a person who asked for a reminder after it was queued); False when there is none or
@@ -420,7 +431,8 @@ class Storage:
     async def due_deliveries(self, limit: int = 200) -> list[Delivery]:
         """Pending outbox rows that are due, each with the text in the subscriber's language."""
         sql = """
-            SELECT o.id, o.chat_id, o.attempts, a.created_at,
+            SELECT o.id, o.chat_id, o.attempts, a.created_at, o.announcement_id,
+                   COALESCE(s.lang, 'en') AS lang, a.topics,
                    CASE WHEN COALESCE(s.lang, 'en') = 'pl' THEN a.text_pl
                         ELSE a.text_en END AS text
             FROM outbox o JOIN announcements a ON a.id = o.announcement_id
@@ -429,7 +441,16 @@ class Storage:
             ORDER BY o.id LIMIT ?"""
         async with self.db.execute(sql, (time.time(), limit)) as cur:
             return [
-                Delivery(r["id"], r["chat_id"], r["attempts"], r["text"], r["created_at"])
+                Delivery(
+                    r["id"],
+                    r["chat_id"],
+                    r["attempts"],
+                    r["text"],
+                    r["created_at"],
+                    r["announcement_id"],
+                    r["lang"],
+                    r["topics"],
+                )
                 for r in await cur.fetchall()
             ]
 

@@ -375,6 +375,30 @@ TEXTS: dict[str, dict[str, Text]] = {
         "en": "Sorry, this is no longer available.",
         "pl": "Niestety, to już jest niedostępne.",
     },
+    "sub_intro": {
+        "en": "🔔 <b>Announcements</b>: tap a topic to get (✓) or stop its workshops, info "
+        "sessions and reminders.",
+        "pl": "🔔 <b>Powiadomienia</b>: dotknij tematu, aby dostawać (✓) albo przestać dostawać "
+        "informacje o warsztatach, spotkaniach i przypomnienia.",
+    },
+    "sub_none": {"en": "None", "pl": "Żadne"},
+    "sub_change": {"en": "🔔 Change topics", "pl": "🔔 Zmień tematy"},
+    "sub_you_get": {
+        "en": "🔔 <b>You get announcements on:</b>",
+        "pl": "🔔 <b>Dostajesz powiadomienia z tematów:</b>",
+    },
+    "sub_how": {
+        "en": "New events as soon as they are published, and reminders before them (days "
+        "before: {days}).",
+        "pl": "Nowe wydarzenia zaraz po ogłoszeniu oraz przypomnienia przed nimi (liczba dni "
+        "przed: {days}).",
+    },
+    "sub_dropped": {
+        "en": "🔕 No more announcements on {topics}.",
+        "pl": "🔕 Koniec powiadomień z tematu {topics}.",
+    },
+    "unsub_button": {"en": "🔕 Unsubscribe from this topic", "pl": "🔕 Wypisz mnie z tego tematu"},
+    "unsub_all_button": {"en": "🔕 Unsubscribe", "pl": "🔕 Wypisz mnie"},
 }
 
 

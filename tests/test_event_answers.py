@@ -210,3 +210,16 @@ async def test_stale_event_buttons_change_nothing(event_bot: Running, settings: 
     ] * 4
     assert subscription(settings) is None
     assert len(event_bot.api.sent()) == before and not event_bot.api.sent("sendDocument")
+
+
+async def test_remind_me_after_the_reminder_went_out_still_reminds(
+    event_bot: Running, settings: Settings
+) -> None:
+    """Remind me pressed after the event's 1-day reminder was queued for the others queues it
+    for this chat too, once."""
+    runtime = event_bot.app.bot_data["runtime"]
+    await runtime.storage.enqueue("event:ka220-workshop:remind:1", ("ka2",), "Tomorrow!", "Jutro!")
+    await event_bot.press("rem:ka220-workshop")
+    await event_bot.press("rem:ka220-workshop")
+    reminders = await event_bot.api.wait_for("sendMessage", chat_id=111, count=3)
+    assert [c.params["text"] for c in reminders].count("Tomorrow!") == 1

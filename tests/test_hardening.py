@@ -108,6 +108,7 @@ async def test_hostile_text_through_every_echo_path(bot: Running, settings: Sett
     assert "5 &lt; 6" in bot.last_text(111)
     await bot.send("/unanswered", user_id=ADMIN_ID)
     await bot.send("/subscribe", user_id=301)
+    await bot.press("sub:all", user_id=301)
     await bot.send("/announce " + HOSTILE, user_id=ADMIN_ID)
     preview = bot.api.sent(chat_id=ADMIN_ID)[-1].params
     assert "5 &lt; 6" in preview["text"]
@@ -207,6 +208,7 @@ async def test_announcement_confirm_survives_a_locked_database(
     """An admin's Send pressed while the database is locked fails with the apology, and pressing
     the same Send again afterwards queues and delivers the announcement."""
     await bot.send("/subscribe", user_id=301)
+    await bot.press("sub:all", user_id=301)
     await bot.send("/announce Info session on Friday", user_id=ADMIN_ID)
     preview = bot.api.sent(chat_id=ADMIN_ID)[-1].params
     token = preview["reply_markup"].split("ann:send:")[1].split('"')[0]
@@ -365,6 +367,7 @@ async def test_delivery_report_survives_a_restart(settings: Settings, api: FakeB
 
     first = await start_app(settings, api, watch_knowledge=False)
     await first.send("/subscribe", user_id=301)
+    await first.press("sub:all", user_id=301)
     await first.send("/announce Open day", user_id=ADMIN_ID)
     token = api.sent(chat_id=ADMIN_ID)[-1].params["reply_markup"].split("ann:send:")[1]
     api.down = "500"
