@@ -19,9 +19,12 @@ PROMPT = "you> "
 class TerminalChat:
     """Keeps the language and the last buttons between turns; prints replies as plain text."""
 
-    def __init__(self, assistant: Assistant, lang: str | None = None) -> None:
+    def __init__(
+        self, assistant: Assistant, lang: str | None = None, retention_days: int = 180
+    ) -> None:
         self.assistant = assistant
         self.lang = lang
+        self.days = retention_days  # for /privacy: what the Telegram bot keeps, and how long
         self.pinned = False
         self.finder: TerminalFinder | None = None
         self.buttons: list[Button] = []
@@ -39,10 +42,9 @@ class TerminalChat:
             return self.show(self.assistant.topics_reply(lang))
         if command == "/language":
             if rest.strip() in ("en", "pl"):
-                self.lang = rest.strip()
-                self.pinned = True
-                return self.show(Reply(t("language_set", self.lang), lang=self.lang))
-            return "Type /language en or /language pl."
+                return self.set_language(rest.strip())
+            rows = ((Button("🇬🇧 English", "lang:en"), Button("🇵🇱 Polski", "lang:pl")),)
+            return self.show(Reply(t("choose_language", lang), rows, lang=lang))
         if command == "/events":
             from datetime import datetime
 
@@ -50,20 +52,29 @@ class TerminalChat:
 
             return self.show(events_reply(self.assistant.kb, lang, datetime.now().astimezone()))
         if command in ("/subscribe", "/unsubscribe", "/subscriptions"):
-            return "Announcements go out in Telegram; there is nothing to subscribe to here."
+            return self.show(Reply(t("terminal_subscribe", lang), lang=lang))
         if command == "/finder":
             try:
                 self.finder = TerminalFinder(Finder.from_kb(self.assistant.kb))
             except FinderUnavailable as exc:
                 return f"The finder is not available: {exc}"
             return self.show(self.finder.start(lang))
-        if command.startswith("/") and command not in ("/contact",):
-            return self.show(Reply(t("unknown_command", lang), lang=lang))
-        if command == "/contact":
-            return (
-                "In Telegram, /contact forwards your question to the International Relations "
-                "Office staff. In this terminal there is no one to forward it to."
+        if command == "/privacy":
+            text = t("terminal_privacy", lang) + "\n\n" + t("privacy", lang, days=self.days)
+            return self.show(Reply(text, lang=lang))
+        if command == "/forget":
+            rows = (
+                (Button(t("forget_yes", lang), "forget:yes"), Button(t("cancel", lang), "cancel")),
             )
+            return self.show(Reply(t("terminal_forget_confirm", lang), rows, lang=lang))
+        if command == "/contact":
+            office = self.assistant.entry_reply("contact-staff", lang)
+            text = t("terminal_contact", lang)
+            if office.entry_id:
+                text += "\n\n" + office.text
+            return self.show(Reply(text, lang=lang))
+        if command.startswith("/"):
+            return self.show(Reply(t("unknown_command", lang), lang=lang))
         reply = self.assistant.answer(text, self.lang, self.pinned)
         if self.lang is None and reply.lang in ("en", "pl"):
             self.lang = reply.lang
@@ -74,6 +85,13 @@ class TerminalChat:
         if self.finder is not None and (reply := self.finder.press(action, lang)) is not None:
             return self.show(reply)
         kind, _, value = action.partition(":")
+        if kind == "lang" and value in ("en", "pl"):
+            return self.set_language(value)
+        if action == "forget:yes":
+            self.lang, self.pinned, self.finder = None, False, None
+            return self.show(Reply(t("terminal_forgotten", lang), lang=lang))
+        if action == "cancel":
+            return self.show(Reply(t("terminal_kept", lang), lang=lang))
         if kind == "e":
             return self.show(self.assistant.entry_reply(value, lang))
         if kind == "more":
@@ -89,6 +107,11 @@ class TerminalChat:
         if kind == "fb":
             return self.show(Reply(t("thanks_feedback", lang), lang=lang))
         return self.handle("/" + action)
+
+    def set_language(self, lang: str) -> str:
+        self.lang = lang
+        self.pinned = True
+        return self.show(Reply(t("language_set", lang), lang=lang))
 
     def event_button(self, kind: str, event_id: str, lang: str) -> str:
         """An event's buttons: its details, what "Remind me" does in Telegram, or its .ics
@@ -117,7 +140,10 @@ class TerminalChat:
 
 
 def run_chat(settings: Settings, kb: KnowledgeBase, embedder: Embedder | None = None) -> int:
-    chat = TerminalChat(Assistant(kb, embedder=embedder, tz=settings.timezone))
+    chat = TerminalChat(
+        Assistant(kb, embedder=embedder, tz=settings.timezone),
+        retention_days=settings.retention_days,
+    )
     interactive = sys.stdin.isatty()
     if interactive:
         print(

@@ -399,6 +399,38 @@ TEXTS: dict[str, dict[str, Text]] = {
     },
     "unsub_button": {"en": "🔕 Unsubscribe from this topic", "pl": "🔕 Wypisz mnie z tego tematu"},
     "unsub_all_button": {"en": "🔕 Unsubscribe", "pl": "🔕 Wypisz mnie"},
+    # -- the terminal chat ------------------------------------------------------------------------
+    "terminal_subscribe": {
+        "en": "Announcements go out in Telegram: there /subscribe shows the topics to pick. "
+        "Here, /events lists what is coming up.",
+        "pl": "Powiadomienia wysyłam w Telegramie: tam /subscribe pokazuje tematy do wyboru. "
+        "Tutaj /events pokazuje najbliższe wydarzenia.",
+    },
+    "terminal_contact": {
+        "en": "In Telegram, /contact sends your question to a person at the International "
+        "Relations Office. In this terminal there is no one to send it to; this is how to "
+        "reach the office:",
+        "pl": "W Telegramie /contact przekazuje pytanie pracownikowi Biura Współpracy "
+        "Międzynarodowej. W tym terminalu nie ma komu go przekazać; tak można skontaktować się "
+        "z biurem:",
+    },
+    "terminal_privacy": {
+        "en": "🔒 <b>This terminal chat stores nothing.</b> Your questions and your language "
+        "stay in this window's memory until you quit; nothing is written to disk or sent "
+        "anywhere. /forget clears them now.\n\nIn Telegram the bot keeps this:",
+        "pl": "🔒 <b>Ten czat w terminalu niczego nie zapisuje.</b> Pytania i wybrany język są "
+        "tylko w pamięci tego okna do jego zamknięcia; nic nie trafia na dysk ani nigdzie nie "
+        "jest wysyłane. /forget czyści je od razu.\n\nW Telegramie bot przechowuje:",
+    },
+    "terminal_forget_confirm": {
+        "en": "Clear what this chat remembers (your language and the last buttons)?",
+        "pl": "Wyczyścić to, co pamięta ten czat (wybrany język i ostatnie przyciski)?",
+    },
+    "terminal_forgotten": {
+        "en": "🗑 Done: this chat remembers nothing about you now.",
+        "pl": "🗑 Gotowe: ten czat nic już o Tobie nie pamięta.",
+    },
+    "terminal_kept": {"en": "Nothing was cleared.", "pl": "Nic nie zostało usunięte."},
 }
 
 
