@@ -255,20 +255,39 @@ class Storage:
         return int(cursor.lastrowid or 0)
 
     async def add_feedback(self, user_id: int, entry_id: str, vote: int) -> None:
+        """Store a 👍/👎 with the question it rates: the person's latest question that got this
+        entry, else their latest question (the entry came from a button); a second vote on the
+        same answer replaces the first."""
         async with self.transaction() as db:
+            async with db.execute(
+                "SELECT id FROM questions WHERE user_id=? "
+                "ORDER BY COALESCE(entry_id = ?, 0) DESC, id DESC LIMIT 1",
+                (user_id, entry_id),
+            ) as cur:
+                row = await cur.fetchone()
+            question_id = row["id"] if row else None
             await db.execute(
-                "INSERT INTO feedback (user_id, entry_id, vote, at) VALUES (?, ?, ?, ?)",
-                (user_id, entry_id, vote, time.time()),
+                "INSERT OR REPLACE INTO feedback (user_id, entry_id, vote, question_id, at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (user_id, entry_id, vote, question_id, time.time()),
             )
 
-    async def unanswered(self, limit: int = 50) -> list[dict[str, Any]]:
-        """Recent questions the bot could not answer, and answers people marked 👎."""
+    async def unanswered(self, limit: int = 500) -> list[dict[str, Any]]:
+        """Questions the bot could not answer (declined, a choice, a guess) and every 👎 with
+        the question it rated (its text, what the bot replied), newest first."""
         sql = """
-            SELECT asked_at AS at, lang, text, outcome, entry_id FROM questions
+            SELECT asked_at AS at, lang, text, outcome, entry_id, 0 AS thumbs_down
+            FROM questions
             WHERE outcome IN ('none', 'suggest', 'decline', 'choice', 'guess')
+              AND id NOT IN (SELECT question_id FROM feedback
+                             WHERE vote < 0 AND question_id IS NOT NULL)
             UNION ALL
-            SELECT f.at, COALESCE(u.lang, ''), '', 'thumbs-down', f.entry_id FROM feedback f
-            LEFT JOIN users u ON u.user_id = f.user_id WHERE f.vote < 0
+            SELECT f.at, COALESCE(q.lang, u.lang, ''), COALESCE(q.text, ''),
+                   COALESCE(q.outcome, 'answer'), f.entry_id, 1
+            FROM feedback f
+            LEFT JOIN users u ON u.user_id = f.user_id
+            LEFT JOIN questions q ON q.id = f.question_id
+            WHERE f.vote < 0
             ORDER BY at DESC LIMIT ?"""
         async with self.db.execute(sql, (limit,)) as cur:
             return [dict(row) for row in await cur.fetchall()]
