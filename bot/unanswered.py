@@ -19,8 +19,10 @@ from bot.assistant import ERASMUS_FLOOR, Assistant
 from bot.matching import fold
 
 # Questions whose folded words are this alike (rapidfuzz token-set ratio, 0-100) are counted as
-# one: "how many partners for KA220" and "KA220 how many partners?" are the same question.
+# one: "how many partners for KA220" and "KA220 how many partners?" are the same question, if
+# the shorter has at least SHORTER of the longer's words ("erasmus" is not "erasmus grant spain").
 SIMILAR = 85
+SHORTER = 0.6
 # What older rows call the reply kinds of today.
 OLD_KINDS = {"none": "decline", "suggest": "choice", "deadline": "answer"}
 
@@ -84,13 +86,19 @@ class Group:
         return [e for e, _ in Counter(r.entry_id for r in self.rows if r.entry_id).most_common()]
 
 
+def similar(one: str, other: str) -> bool:
+    """Two folded questions that ask the same thing in other words or order."""
+    sizes = sorted((len(one.split()), len(other.split())))
+    return sizes[0] >= SHORTER * sizes[1] and fuzz.token_set_ratio(one, other) >= SIMILAR
+
+
 def group(rows: Iterable[Row]) -> list[Group]:
     """Similar questions together, the most frequent first (then the most recent)."""
     groups: list[tuple[str, Group]] = []
     for row in sorted(rows, key=lambda r: -r.at):
         key = fold(row.text) or f"👎 {row.entry_id}"
         for other, found in groups:
-            if other == key or (row.text and fuzz.token_set_ratio(key, other) >= SIMILAR):
+            if other == key or (row.text and similar(key, other)):
                 found.rows.append(row)
                 break
         else:

@@ -67,6 +67,16 @@ async def test_unanswered_is_for_admins_only(bot: Running) -> None:
     assert "pierogi" not in bot.last_text(555) and "don't know that command" in bot.last_text(555)
 
 
+def test_similar_means_the_same_question_not_a_shared_word() -> None:
+    """Reordered or padded questions group; one word shared with a longer question does not."""
+    rows = [
+        Row(4.0, "en", "erasmus", "decline", None),
+        Row(3.0, "en", "erasmus grant for spain", "decline", None),
+        Row(2.0, "en", "Grant for Spain erasmus?", "choice", None),
+    ]
+    assert [g.count for g in group(rows)] == [2, 1]
+
+
 def test_suggest_puts_each_phrasing_under_the_closest_entry(assistant: Assistant) -> None:
     """A declined question about an Erasmus+ topic is suggested as a phrasing of the entry it
     ranks closest to; the snippet is valid YAML naming the entry's file and line."""
