@@ -20,9 +20,9 @@ from bot.matching import fold
 
 # Questions whose folded words are this alike (rapidfuzz token-set ratio, 0-100) are counted as
 # one: "how many partners for KA220" and "KA220 how many partners?" are the same question, if
-# the shorter has at least SHORTER of the longer's words ("erasmus" is not "erasmus grant spain").
+# the shorter has at least half the longer's words ("erasmus" is not "erasmus grant spain").
 SIMILAR = 85
-SHORTER = 0.6
+SHORTER = 0.5
 # What older rows call the reply kinds of today.
 OLD_KINDS = {"none": "decline", "suggest": "choice", "deadline": "answer"}
 
@@ -94,15 +94,16 @@ def similar(one: str, other: str) -> bool:
 
 def group(rows: Iterable[Row]) -> list[Group]:
     """Similar questions together, the most frequent first (then the most recent)."""
-    groups: list[tuple[str, Group]] = []
+    groups: list[tuple[list[str], Group]] = []
     for row in sorted(rows, key=lambda r: -r.at):
         key = fold(row.text) or f"👎 {row.entry_id}"
-        for other, found in groups:
-            if other == key or (row.text and similar(key, other)):
+        for keys, found in groups:
+            if key in keys or (row.text and any(similar(key, k) for k in keys)):
                 found.rows.append(row)
+                keys.append(key)
                 break
         else:
-            groups.append((key, Group([row])))
+            groups.append(([key], Group([row])))
     return sorted((g for _, g in groups), key=lambda g: (-g.count, -g.last))
 
 
