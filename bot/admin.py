@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.constants import ParseMode
 
+from bot.charts import bar_chart, week_start, weekly, weekly_chart
 from bot.handlers import Context, unknown_command
 from bot.runtime import Runtime, runtime
 from bot.telegram_html import escape
-from bot.unanswered import Row, group, to_csv, when
+from bot.unanswered import Row, group, kind_of, to_csv, when
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +56,33 @@ async def stats(update: Update, context: Context) -> None:
     lines += [
         f"{escape(row['entry_id'])}: {row['up']}/{row['down']}" for row in data["feedback"]
     ] or ["—"]
+    lines += ["", *await charts_section(runtime(context))]
     await update.effective_chat.send_message("\n".join(lines), parse_mode=ParseMode.HTML)  # type: ignore[union-attr]
+
+
+async def charts_section(rt: Runtime, weeks: int = 8) -> list[str]:
+    """/stats' charts: questions per week stacked by reply kind, and the topics (the /topics
+    groups) the questions led to, as monospace bars."""
+    now = datetime.now().astimezone(rt.settings.timezone)
+    since = (week_start(now) - timedelta(weeks=weeks - 1)).timestamp()
+    asked = await rt.storage.asked_since(since)
+    bins = weekly(((at, outcome) for at, outcome, _ in asked), now, weeks)
+    titles = {g.id: g.title.get("en") or g.id for g in rt.kb.groups}
+    topics: Counter[str] = Counter()
+    for _, outcome, entry_id in asked:
+        entry = rt.kb.entries.get(entry_id or "")
+        if entry is not None and kind_of(outcome) in ("answer", "guess"):
+            topics[titles.get(entry.group, entry.group)] += 1
+    lines = [
+        f"<b>Questions per week</b> (last {weeks}, by reply)",
+        f"<pre>{escape(weekly_chart(bins))}</pre>",
+        "<b>Top topics</b> (answers and guesses)",
+    ]
+    if topics:
+        lines.append(f"<pre>{escape(bar_chart(topics.most_common(8)))}</pre>")
+    else:
+        lines.append("—")
+    return lines
 
 
 @admins_only

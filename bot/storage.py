@@ -319,6 +319,13 @@ class Storage:
             result["feedback"] = [dict(r) for r in await cur.fetchall()]
         return result
 
+    async def asked_since(self, since: float) -> list[tuple[float, str, str | None]]:
+        """(asked_at, outcome, entry_id) of every question since ``since`` (for /stats charts)."""
+        async with self.db.execute(
+            "SELECT asked_at, outcome, entry_id FROM questions WHERE asked_at >= ?", (since,)
+        ) as cur:
+            return [(r["asked_at"], r["outcome"], r["entry_id"]) for r in await cur.fetchall()]
+
     async def purge_questions(self, older_than_days: int) -> int:
         async with self.transaction() as db:
             cursor = await db.execute(
