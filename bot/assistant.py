@@ -596,9 +596,9 @@ class Assistant:
         )
 
     def event(self, event_id: str) -> Event | None:
-        """An event that is still to start (a button for a removed or past one finds none)."""
+        """An event that has not ended (a button for a removed or past one finds none)."""
         now = self._now()
-        return next((e for e in self.kb.events if e.id == event_id and e.start > now), None)
+        return next((e for e in self.kb.events if e.id == event_id and e.end > now), None)
 
     def event_line(self, event: Event, lang: str) -> str:
         """One line under an answer: the event's title, date and time in the bot's time zone,

@@ -223,3 +223,16 @@ async def test_remind_me_after_the_reminder_went_out_still_reminds(
     await event_bot.press("rem:ka220-workshop")
     reminders = await event_bot.api.wait_for("sendMessage", chat_id=111, count=3)
     assert [c.params["text"] for c in reminders].count("Tomorrow!") == 1
+
+
+def test_a_guess_ends_with_the_event_line_too(event_assistant: Assistant) -> None:
+    """A guess at the KA220 entry shows the same event line and buttons as an answer, before
+    its "Not this?" line."""
+    from bot.matching import Match, Ranking
+
+    ranking = Ranking("suggest", (Match("ka220-cooperation-partnerships", 50.0),))
+    reply = event_assistant._guess(ranking, "en", [])
+    event_line, _, not_this = reply.text.rpartition("\n\n")
+    assert event_line.splitlines()[-1].startswith("📅 Next event: <b>Writing a KA220")
+    assert not_this.startswith("Not this?")
+    assert reply.event_id == "ka220-workshop" and "rem:ka220-workshop" in actions(reply)
