@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
 from telegram import Bot, Update
 from telegram.constants import ParseMode
 
+from bot.charts import bar_chart, week_start, weekly, weekly_chart
 from bot.handlers import Context, unknown_command
 from bot.runtime import Runtime, runtime
 from bot.telegram_html import escape
+from bot.unanswered import Row, group, kind_of, to_csv, when
 
 logger = logging.getLogger(__name__)
 
@@ -54,58 +56,92 @@ async def stats(update: Update, context: Context) -> None:
     lines += [
         f"{escape(row['entry_id'])}: {row['up']}/{row['down']}" for row in data["feedback"]
     ] or ["—"]
+    lines += ["", *await charts_section(runtime(context))]
     await update.effective_chat.send_message("\n".join(lines), parse_mode=ParseMode.HTML)  # type: ignore[union-attr]
+
+
+async def charts_section(rt: Runtime, weeks: int = 8) -> list[str]:
+    """/stats' charts: questions per week stacked by reply kind, and the topics (the /topics
+    groups) the questions led to, as monospace bars."""
+    now = datetime.now().astimezone(rt.settings.timezone)
+    since = (week_start(now) - timedelta(weeks=weeks - 1)).timestamp()
+    asked = await rt.storage.asked_since(since)
+    bins = weekly(((at, outcome) for at, outcome, _ in asked), now, weeks)
+    titles = {g.id: g.title.get("en") or g.id for g in rt.kb.groups}
+    topics: Counter[str] = Counter()
+    for _, outcome, entry_id in asked:
+        entry = rt.kb.entries.get(entry_id or "")
+        if entry is not None and kind_of(outcome) in ("answer", "guess"):
+            topics[titles.get(entry.group, entry.group)] += 1
+    lines = [
+        f"<b>Questions per week</b> (last {weeks}, by reply)",
+        f"<pre>{escape(weekly_chart(bins))}</pre>",
+        "<b>Top topics</b> (answers and guesses)",
+    ]
+    if topics:
+        lines.append(f"<pre>{escape(bar_chart(topics.most_common(8)))}</pre>")
+    else:
+        lines.append("—")
+    return lines
 
 
 @admins_only
 async def unanswered(update: Update, context: Context) -> None:
-    """Recent questions the bot could not answer or that got 👎; `/unanswered csv` exports."""
-    rows = await runtime(context).storage.unanswered(limit=500)
+    """Every declined, chosen or guessed question and every 👎, similar ones grouped (the most
+    frequent first) with what the bot replied; `/unanswered csv` (or `yaml`) exports them."""
+    rows = [Row.from_db(r) for r in await runtime(context).storage.unanswered(limit=2000)]
+    groups = group(rows)
     chat = update.effective_chat
     if chat is None:
         return
     if context.args and context.args[0].lower() in ("csv", "yaml"):
         if context.args[0].lower() == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(["asked_at", "lang", "outcome", "entry_id", "question"])
-            for row in rows:
-                writer.writerow(
-                    [
-                        _when(row["at"]),
-                        _cell(row["lang"]),
-                        _cell(row["outcome"]),
-                        _cell(row["entry_id"]),
-                        _cell(row["text"]),
-                    ]
-                )
-            data, name = ("\ufeff" + buffer.getvalue()).encode("utf-8"), "unanswered.csv"
+            data, name = to_csv(groups), "unanswered.csv"
         else:
             import yaml
 
             items = [
                 {
-                    "q": row["text"],
-                    "lang": row["lang"],
-                    "outcome": row["outcome"],
-                    "entry": row["entry_id"],
-                    "asked_at": _when(row["at"]),
+                    "q": found.text,
+                    "similar": found.count,
+                    "reply": found.kinds(),
+                    "entries": found.entries(),
+                    "last_asked": when(found.last),
+                    "phrasings": list(dict.fromkeys(r.text for r in found.rows if r.text)),
                 }
-                for row in rows
+                for found in groups
             ]
             data = yaml.safe_dump(items, allow_unicode=True, sort_keys=False).encode("utf-8")
             name = "unanswered.yaml"
         await chat.send_document(
-            io.BytesIO(data), filename=name, caption=f"{len(rows)} question(s)"
+            io.BytesIO(data),
+            filename=name,
+            caption=f"{len(rows)} question(s) in {len(groups)} group(s)",
         )
         return
     if not rows:
         await chat.send_message("Nothing unanswered. 🎉")
         return
-    lines = ["<b>Unanswered or 👎</b> (newest first; /unanswered csv or yaml to export)"]
-    for row in rows[:25]:
-        what = escape(row["text"][:120]) if row["text"] else f"👎 on {escape(row['entry_id'])}"
-        lines.append(f"• {_when(row['at'])} [{escape(row['lang'])}] {what}")
+    lines = [
+        f"<b>Unanswered or 👎</b>: {len(rows)} in {len(groups)} group(s), the most frequent "
+        "first (/unanswered csv or yaml to export; <code>python -m bot suggest</code> turns them "
+        "into phrasings to add)"
+    ]
+    shown = 0
+    for found in groups[:25]:
+        what = escape(found.text[:120]) if found.text else "(no question logged)"
+        entries = ", ".join(escape(e) for e in found.entries()[:2])
+        line = (
+            f"• <b>{found.count}×</b> {what}\n   {escape(found.kinds())}"
+            + (f" → {entries}" if entries else "")
+            + f" · {when(found.last)}"
+        )
+        if sum(len(x) + 1 for x in lines) + len(line) > 3900:  # one Telegram message
+            break
+        lines.append(line)
+        shown += 1
+    if len(groups) > shown:
+        lines.append(f"… and {len(groups) - shown} more group(s): /unanswered csv")
     await chat.send_message("\n".join(lines), parse_mode=ParseMode.HTML)
 
 
@@ -161,12 +197,6 @@ def _with_problems(text: str, problems: list[Any], command: str, limit: int = 40
     if len(problems) > len(shown):
         details += f"\n… and {len(problems) - len(shown)} more (run {command})"
     return f"{text}\n<pre>{details}</pre>"
-
-
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text: one starting with = + - @ would be a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _when(timestamp: float) -> str:

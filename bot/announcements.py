@@ -16,7 +16,7 @@ import io
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,7 +28,7 @@ from bot.assistant import Button, Reply
 from bot.knowledge import Deadline, Event, KnowledgeBase
 from bot.storage import Delivery, Storage
 from bot.telegram_html import escape
-from bot.texts import t
+from bot.texts import in_language, t
 
 logger = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -158,6 +158,13 @@ async def queue_due(
 # -- delivery ------------------------------------------------------------------------------------
 
 SendFn = Callable[[int, str], Awaitable[object]]
+SendItemFn = Callable[[Delivery], Awaitable[object]]
+
+
+def unsubscribe_row(item: Delivery) -> tuple[Button, ...]:
+    """The button under every announcement: leave its topic (or, for a manual one, all)."""
+    key = "unsub_button" if item.topics else "unsub_all_button"
+    return (Button(t(key, item.lang), f"unsub:{item.announcement_id}"),)
 
 
 class Deliverer:
@@ -173,9 +180,17 @@ class Deliverer:
     messages that were in flight at that instant, never lose one.
     """
 
-    def __init__(self, storage: Storage, send: SendFn, concurrency: int = 8) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        send: SendFn,
+        concurrency: int = 8,
+        send_item: SendItemFn | None = None,
+    ) -> None:
         self.storage = storage
         self.send = send
+        # Sends an announcement with its buttons; without it, ``send`` sends the text alone.
+        self.send_item = send_item
         self.concurrency = concurrency
         self.wake = asyncio.Event()
         self._pause_until = 0.0
@@ -193,7 +208,10 @@ class Deliverer:
         if wait > 0:
             await asyncio.sleep(wait)
         try:
-            await self.send(item.chat_id, item.text)
+            if self.send_item is not None:
+                await self.send_item(item)
+            else:
+                await self.send(item.chat_id, item.text)
         except RetryAfter as exc:
             delay = (
                 exc.retry_after
@@ -415,15 +433,43 @@ def events_reply(kb: KnowledgeBase, lang: str, now: datetime) -> Reply:
     return Reply("\n".join(lines), tuple(rows), lang=lang)
 
 
-def subscription_reply(kb: KnowledgeBase, chosen: set[str], lang: str) -> Reply:
+def subscription_reply(kb: KnowledgeBase, chosen: set[str] | None, lang: str) -> Reply:
+    """/subscribe: every topic as a toggle button (✓ when on) with its short line, then All and
+    None. Nothing is subscribed until a button is pressed."""
+    chosen = chosen or set()
+    lines = [t("sub_intro", lang)]
     rows: list[tuple[Button, ...]] = []
     for topic, title in kb.event_topics.items():
-        mark = "✅" if topic in chosen or "all" in chosen else "⬜"
-        rows.append(
-            (Button(f"{mark} {title.get(lang) or title.get('en', topic)}", f"sub:t:{topic}"),)
+        on = topic in chosen or "all" in chosen
+        name = in_language(title, lang) or topic
+        about = in_language(kb.topic_about.get(topic, {}), lang)
+        lines.append(
+            f"{'✓' if on else '•'} <b>{escape(name)}</b>" + (f": {escape(about)}" if about else "")
         )
-    rows.append((Button(t("ev_all", lang), "sub:all"), Button(t("ev_done", lang), "sub:done")))
-    return Reply(t("ev_subscribed", lang), tuple(rows), lang=lang)
+        rows.append((Button(f"{'✓ ' if on else ''}{name}"[:60], f"sub:t:{topic}"),))
+    rows.append((Button(t("ev_all", lang), "sub:all"), Button(t("sub_none", lang), "sub:none")))
+    rows.append((Button(t("ev_done", lang), "sub:done"),))
+    return Reply("\n".join(lines), tuple(rows), lang=lang)
+
+
+def subscriptions_text(
+    kb: KnowledgeBase, chosen: set[str] | None, lang: str, days: tuple[int, ...]
+) -> Reply:
+    """/subscriptions: what the person gets, topic by topic, and a button to change it."""
+    rows = ((Button(t("sub_change", lang), "subscribe"),),)
+    if not chosen:
+        return Reply(t("ev_not_subscribed", lang), rows, lang=lang)
+    topics = (
+        list(kb.event_topics) if "all" in chosen else [c for c in kb.event_topics if c in chosen]
+    )
+    lines = [t("sub_you_get", lang)]
+    for topic in topics:
+        about = in_language(kb.topic_about.get(topic, {}), lang)
+        name = escape(in_language(kb.event_topics[topic], lang))
+        lines.append(f"✓ <b>{name}</b>" + (f": {escape(about)}" if about else ""))
+    when = ", ".join(str(d) for d in sorted(days, reverse=True))
+    lines.append("\n" + t("sub_how", lang, days=when))
+    return Reply("\n".join(lines), rows, lang=lang)
 
 
 async def events_command(update: Update, context: Context) -> None:
@@ -436,18 +482,14 @@ async def events_command(update: Update, context: Context) -> None:
 
 
 async def subscribe(update: Update, context: Context) -> None:
-    """Subscribe to all topics at once, then let the user narrow them down with buttons."""
+    """Show the topics as toggles; nothing is subscribed until the person picks."""
     from bot.handlers import send, user_lang
 
     lang = await user_lang(update, context)
     chat = update.effective_chat
     if chat is None:
         return
-    storage = _rt(context).storage
-    current = await storage.subscription(chat.id)
-    if current is None:
-        current = {"all"}
-        await storage.subscribe(chat.id, current, lang)
+    current = await _rt(context).storage.subscription(chat.id)
     await send(update, subscription_reply(_rt(context).kb, current, lang))
 
 
@@ -462,17 +504,23 @@ async def unsubscribe(update: Update, context: Context) -> None:
 
 
 async def subscriptions(update: Update, context: Context) -> None:
-    """Show the current topic choice."""
+    """Show what the person gets, in their language."""
     from bot.handlers import send, user_lang
 
     lang = await user_lang(update, context)
     if update.effective_chat is None:
         return
-    current = await _rt(context).storage.subscription(update.effective_chat.id)
-    if current is None:
-        await send(update, Reply(t("ev_not_subscribed", lang), lang=lang))
-        return
-    await send(update, subscription_reply(_rt(context).kb, current, lang))
+    rt = _rt(context)
+    current = await rt.storage.subscription(update.effective_chat.id)
+    await send(update, subscriptions_text(rt.kb, current, lang, rt.settings.reminder_days))
+
+
+async def save_topics(storage: Storage, chat_id: int, topics: set[str], lang: str) -> None:
+    """Store the chosen topics; none chosen is no subscription at all."""
+    if topics:
+        await storage.subscribe(chat_id, topics, lang)
+    else:
+        await storage.unsubscribe(chat_id)
 
 
 async def on_button(update: Update, context: Context, lang: str) -> bool:
@@ -489,60 +537,122 @@ async def on_button(update: Update, context: Context, lang: str) -> bool:
         await query.answer()
         await (events_command if query.data == "events" else subscribe)(update, context)
         return True
-    if kind == "ev":
-        event = next((e for e in rt.kb.events if e.id == value), None)
+    if kind in ("ev", "ics", "rem"):
+        # An event that was removed, or has started, is "no longer available", whatever the
+        # button (an old message, a forged press): nothing changes.
+        event = rt.assistant.event(value)
         if event is None:
-            return False
-        await query.answer()
-        rows: list[tuple[Button, ...]] = [(Button(t("ev_calendar", lang), f"ics:{event.id}"),)]
-        if event.registration_url and event.registration_url.startswith("https://"):
-            rows.append((Button("✍️ " + t("ev_register", lang), event.registration_url),))
-        await send(update, Reply(event_text(event, lang), tuple(rows), lang=lang))
-        return True
-    if kind == "ics":
-        event = next((e for e in rt.kb.events if e.id == value), None)
-        if event is None:
-            return False
-        await query.answer()
-        await context.bot.send_document(
-            chat_id, io.BytesIO(to_ics(event, lang)), filename=f"{event.id}.ics"
-        )
+            await query.answer(t("gone", lang), show_alert=True)
+            return True
+        if kind == "ev":
+            await query.answer()
+            rows: list[tuple[Button, ...]] = [(Button(t("ev_calendar", lang), f"ics:{event.id}"),)]
+            if event.registration_url and event.registration_url.startswith("https://"):
+                rows.append((Button("✍️ " + t("ev_register", lang), event.registration_url),))
+            await send(update, Reply(event_text(event, lang), tuple(rows), lang=lang))
+        elif kind == "ics":
+            await query.answer()
+            await context.bot.send_document(
+                chat_id, io.BytesIO(to_ics(event, lang)), filename=f"{event.id}.ics"
+            )
+        else:
+            await query.answer()
+            await remind(update, context, event, lang)
         return True
     if kind == "sub":
-        if value not in ("all", "done") and not (
-            value.startswith("t:") and value[2:] in rt.kb.event_topics
+        every = set(rt.kb.event_topics)
+        if value not in ("all", "none", "done") and not (
+            value.startswith("t:") and value[2:] in every
         ):
-            return False
+            await query.answer(t("gone", lang), show_alert=True)  # a topic that was removed
+            return True
         await query.answer()
         current = await rt.storage.subscription(chat_id) or set()
-        every = set(rt.kb.event_topics)
-        if value == "all":
-            current = {"all"}
-        elif value == "done":
-            names = ", ".join(
-                t("ev_all", lang)
-                if topic == "all"
-                else escape(rt.kb.event_topics.get(topic, {}).get(lang, topic))
-                for topic in sorted(current)
-            )
+        if value == "done":
             await send(
-                update, Reply(t("ev_your_topics", lang, topics=names or "—"), lang=lang), edit=True
+                update,
+                subscriptions_text(rt.kb, current, lang, rt.settings.reminder_days),
+                edit=True,
             )
             return True
+        if value in ("all", "none"):
+            current = {"all"} if value == "all" else set()
         else:
-            topic = value[2:]
             if "all" in current:
                 current = set(every)
-            current ^= {topic}
-            if current >= every:
-                current = {"all"}
-        await rt.storage.subscribe(chat_id, current, lang)
+            current ^= {value[2:]}
+            current = {"all"} if current >= every else current & every
+        await save_topics(rt.storage, chat_id, current, lang)
         await send(update, subscription_reply(rt.kb, current, lang), edit=True)
         return True
+    if kind == "unsub":
+        return await unsubscribe_button(update, context, value, lang)
     if kind == "ann":
         await on_announce_button(update, context, value, lang)
         return True
     return False
+
+
+def topic_names(kb: KnowledgeBase, topics: Iterable[str], lang: str) -> str:
+    """Topic titles in ``lang``, joined: "Partnerships and KA2 projects, Youth"."""
+    return ", ".join(
+        escape(in_language(kb.event_topics[topic], lang))
+        for topic in topics
+        if topic in kb.event_topics
+    )
+
+
+async def remind(update: Update, context: Context, event: Event, lang: str) -> None:
+    """ "Remind me" under an answer: subscribe the chat to the event's topics (its reminders
+    then come 7 and 1 days before), and queue the event's latest reminder if it already went
+    out to the others."""
+    from bot.handlers import send
+
+    rt = _rt(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    current = await rt.storage.subscription(chat.id) or set()
+    if "all" not in current:
+        current |= set(event.topics)
+    await rt.storage.subscribe(chat.id, current, lang)
+    if await rt.storage.add_to_latest(f"event:{event.id}:remind:", chat.id):
+        deliverer: Deliverer | None = context.bot_data.get("deliverer")
+        if deliverer:
+            deliverer.wake.set()
+    title = escape(in_language(event.title, lang))
+    names = topic_names(rt.kb, event.topics, lang)
+    await send(update, Reply(t("ev_reminder_set", lang, title=title, topics=names), lang=lang))
+
+
+async def unsubscribe_button(update: Update, context: Context, value: str, lang: str) -> bool:
+    """ "Unsubscribe from this topic" under an announcement: drop its topics (a manual
+    announcement has none: drop all); an unknown announcement changes nothing."""
+    from bot.handlers import send
+
+    query = update.callback_query
+    chat = update.effective_chat
+    rt = _rt(context)
+    topics = await rt.storage.announcement_topics(int(value)) if value.isdigit() else None
+    if query is None or chat is None or topics is None:
+        if query is not None:
+            await query.answer(t("gone", lang), show_alert=True)
+        return True
+    await query.answer()
+    current = await rt.storage.subscription(chat.id) or set()
+    if "all" in current:
+        current = set(rt.kb.event_topics)
+    left = (current - topics) & set(rt.kb.event_topics) if topics else set()
+    await save_topics(rt.storage, chat.id, left, lang)
+    names = topic_names(rt.kb, sorted(topics), lang) or t("ev_all", lang)
+    reply = subscriptions_text(rt.kb, left, lang, rt.settings.reminder_days)
+    await send(
+        update,
+        Reply(
+            t("sub_dropped", lang, topics=names) + "\n\n" + reply.text, reply.buttons, lang=lang
+        ),
+    )
+    return True
 
 
 async def announce(update: Update, context: Context) -> None:

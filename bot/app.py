@@ -154,7 +154,9 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     if embedder is not None:
         try:  # a warm cache: words and meaning from the first message, well under a second
             with embedder.cached_only():
-                assistant = await asyncio.to_thread(Assistant, result.kb, embedder=embedder)
+                assistant = await asyncio.to_thread(
+                    Assistant, result.kb, embedder=embedder, tz=settings.timezone
+                )
         except NotCached as exc:
             logger.info(
                 "embedding the phrasings for the meaning index (%s); answering on words "
@@ -163,7 +165,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
             )
     meaning_ready = embedder is None or assistant is not None
     if assistant is None:
-        assistant = await asyncio.to_thread(Assistant, result.kb)
+        assistant = await asyncio.to_thread(Assistant, result.kb, tz=settings.timezone)
     storage = await Storage.open(settings.db_path)
     rt = Runtime(settings, storage, assistant, embedder=embedder, meaning_ready=meaning_ready)
     app.bot_data["runtime"] = rt
@@ -195,6 +197,13 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         storage,
         lambda chat_id, text: app.bot.send_message(
             chat_id, text, parse_mode="HTML", disable_web_page_preview=True
+        ),
+        send_item=lambda item: app.bot.send_message(
+            item.chat_id,
+            item.text,
+            parse_mode="HTML",
+            disable_web_page_preview=True,
+            reply_markup=handlers.keyboard((announcements.unsubscribe_row(item),)),
         ),
     )
     app.bot_data["deliverer"] = deliverer

@@ -11,13 +11,13 @@ import html
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Literal
 
 from rapidfuzz import fuzz
 
 from bot import language
-from bot.knowledge import Deadline, Entry, KnowledgeBase, OutsideTopic, SmallTalk
+from bot.knowledge import Deadline, Entry, Event, KnowledgeBase, OutsideTopic, SmallTalk
 from bot.matching import OUTSIDE, Match, Matcher, Ranking, asker, fold
 from bot.semantic import Embedder
 from bot.telegram_html import MAX_MESSAGE_LENGTH, escape, visible_length
@@ -182,7 +182,7 @@ _HUMAN_WORDS = (
 class Button:
     label: str
     # "e:<entry id>", "more:<entry id>", "src:<entry id>", "g:<group id>", "fb:+:<entry id>",
-    # "contact", "topics", or an https URL
+    # "rem:<event id>", "ics:<event id>", "contact", "topics", or an https URL
     action: str
 
 
@@ -197,6 +197,7 @@ class Reply:
     entry_id: str | None = None
     ranking: Ranking | None = None
     alternatives: tuple[Match, ...] = field(default=())
+    event_id: str | None = None  # the upcoming event the reply ends with, if any
 
 
 class Assistant:
@@ -207,8 +208,10 @@ class Assistant:
         kb: KnowledgeBase,
         now: Callable[[], datetime] | None = None,
         embedder: Embedder | None = None,
+        tz: tzinfo | None = None,
     ) -> None:
         self.kb = kb
+        self.tz = tz  # the bot's time zone (BOT_TIMEZONE) for event times; None: the event's
         self.embedder = embedder
         self.matcher = Matcher(kb, embedder)
         # The same index with outside.yaml's topics among the entries: only to notice a
@@ -294,6 +297,7 @@ class Assistant:
                 reply.entry_id,
                 ranking,
                 ranking.matches[1:],
+                reply.event_id,
             )
         if topic is not None and settled == "none":
             return self._outside_reply(topic, lang, notes, ranking)  # weak, and maybe that
@@ -360,6 +364,10 @@ class Assistant:
             (Button("↪ " + self._title(m.entry_id, lang), f"e:{m.entry_id}"),) for m in others
         ]
         rows.append((Button(t("person_button", lang), "contact"),))
+        event = self.next_event(entry.id)
+        if event is not None:
+            text += "\n" + self.event_line(event, lang)
+            rows.insert(1, self.event_row(event, lang))
         text = f"{text}\n\n{t('not_this', lang)}"
         return Reply(
             self._with_notes(notes, text),
@@ -369,6 +377,7 @@ class Assistant:
             entry.id,
             ranking,
             ranking.matches[1:],
+            event.id if event else None,
         )
 
     # -- small talk ------------------------------------------------------------------------------
@@ -525,6 +534,7 @@ class Assistant:
             reply.entry_id,
             reply.ranking,
             reply.alternatives,
+            reply.event_id,
         )
 
     # -- entries ---------------------------------------------------------------------------------
@@ -547,15 +557,79 @@ class Assistant:
                 Button(t("not_helpful", lang), f"fb:-:{entry.id}"),
             ),
         ]
+        event = self.next_event(entry.id)
+        line = "\n" + self.event_line(event, lang) if event else ""
+        if event is not None:
+            rows.append(self.event_row(event, lang))
+        event_id = event.id if event else None
         if not full:
             rows.append(self._fold_row(entry, lang))
-            return Reply(render_short(entry, lang), tuple(rows), "answer", lang, entry.id)
+            text = render_short(entry, lang) + line
+            return Reply(text, tuple(rows), "answer", lang, entry.id, event_id=event_id)
         related = [r for r in entry.related if r in self.kb.entries][:4]
         for i in range(0, len(related), 2):
             rows.append(
                 tuple(Button("➡ " + self._title(r, lang), f"e:{r}") for r in related[i : i + 2])
             )
-        return Reply(render_entry(entry, lang), tuple(rows), "answer", lang, entry.id)
+        text = render_entry(entry, lang) + line
+        return Reply(text, tuple(rows), "answer", lang, entry.id, event_id=event_id)
+
+    # -- events ----------------------------------------------------------------------------------
+
+    def entry_topics(self, entry_id: str) -> tuple[str, ...]:
+        """The events.yaml topics whose answers include this entry."""
+        return tuple(k for k, ids in self.kb.topic_entries.items() if entry_id in ids)
+
+    def next_event(self, entry_id: str) -> Event | None:
+        """The first event still to start on one of the entry's topics (examples never lead
+        an answer: they are not real dates)."""
+        topics = set(self.entry_topics(entry_id))
+        if not topics:
+            return None
+        now = self._now()
+        return next(
+            (
+                e
+                for e in self.kb.events  # sorted by start
+                if e.start > now and not e.example and topics & set(e.topics)
+            ),
+            None,
+        )
+
+    def event(self, event_id: str) -> Event | None:
+        """An event that has not ended (a button for a removed or past one finds none)."""
+        now = self._now()
+        return next((e for e in self.kb.events if e.id == event_id and e.end > now), None)
+
+    def event_line(self, event: Event, lang: str) -> str:
+        """One line under an answer: the event's title, date and time in the bot's time zone,
+        and its place (or its online link)."""
+        start = event.start.astimezone(self.tz) if self.tz else event.start
+        title = in_language(event.title, lang)
+        title = title if len(title) <= 70 else title[:69] + "…"
+        place = event.place.get(lang) or event.place.get("en")
+        url = event.online_url or event.registration_url
+        if place:
+            where = escape(place if len(place) <= 60 else place[:59] + "…")
+        elif url:
+            where = f'<a href="{html.escape(url)}">{t("ev_online_short", lang)}</a>'
+        else:
+            where = ""
+        text = t(
+            "ev_next_line",
+            lang,
+            title=escape(title),
+            when=f"{start:%Y-%m-%d %H:%M} {start.tzname()}",
+            where=where,
+        )
+        return text.rstrip(", ")
+
+    @staticmethod
+    def event_row(event: Event, lang: str) -> tuple[Button, ...]:
+        return (
+            Button(t("ev_remind_button", lang), f"rem:{event.id}"),
+            Button(t("ev_calendar", lang), f"ics:{event.id}"),
+        )
 
     def sources_reply(self, entry_id: str, lang: str) -> Reply:
         """Every source of an entry, official first, with its call year and verified date."""

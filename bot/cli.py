@@ -70,6 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     st.add_argument("directory", nargs="?", type=Path)
     st.add_argument("--today", type=_day, help="the day to check for, YYYY-MM-DD (default: today)")
+    sg = sub.add_parser(
+        "suggest",
+        help="turn the log of unanswered and 👎 questions into YAML phrasings to add, per entry",
+    )
+    sg.add_argument("--db", type=Path, help="the SQLite file (default: BOT_DB)")
+    sg.add_argument("--min", type=int, default=1, help="only groups asked at least this often")
     args = parser.parse_args(argv)
 
     try:
@@ -89,17 +95,20 @@ def main(argv: list[str] | None = None) -> int:
     if command == "stale":
         return stale_command(args.directory or settings.knowledge_dir, args.today)
     kb = load_or_exit(settings.knowledge_dir)
-    if command in ("ask", "eval", "chat") or settings.token is None:
+    if command in ("ask", "eval", "chat", "suggest") or settings.token is None:
         try:
             embedder = embedder_for(settings)
         except SemanticUnavailable as exc:
             print(f"Configuration error: {exc}", file=sys.stderr)
             return 2
         if command == "ask":
-            assistant = Assistant(kb, embedder=embedder)
+            assistant = Assistant(kb, embedder=embedder, tz=settings.timezone)
             return ask_command(assistant, args.question, args.lang, args.json)
+        if command == "suggest":
+            assistant = Assistant(kb, embedder=embedder, tz=settings.timezone)
+            return suggest_command(assistant, args.db or settings.db_path, args.min)
         if command == "eval":
-            assistant = Assistant(kb, embedder=embedder)
+            assistant = Assistant(kb, embedder=embedder, tz=settings.timezone)
             return eval_command(
                 assistant, args.files, args.misses, args.gate, args.strip_diacritics
             )
@@ -225,6 +234,7 @@ def reply_json(question: str, reply: Reply) -> dict[str, Any]:
         "alternatives": alternatives,
         "answer": reply.text,
         "buttons": [b.label for row in reply.buttons for b in row],
+        "event": reply.event_id,
     }
 
 
@@ -280,3 +290,29 @@ def eval_command(
     for line in failed:
         print(f"GATE FAILED: {line}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def suggest_command(assistant: Assistant, db_path: Path, least: int = 1) -> int:
+    """Print the YAML snippets of `bot.unanswered.suggest_yaml` for the log in ``db_path``."""
+    import asyncio
+
+    from bot.storage import Storage
+    from bot.unanswered import Row, group, suggest_yaml
+
+    if not db_path.exists():
+        print(f"No database at {db_path}: set BOT_DB or pass --db.", file=sys.stderr)
+        return 1
+
+    async def read() -> list[dict[str, Any]]:
+        storage = await Storage.open(db_path)
+        try:
+            return await storage.unanswered(limit=100_000)
+        finally:
+            await storage.close()
+
+    groups = [g for g in group(Row.from_db(r) for r in asyncio.run(read())) if g.count >= least]
+    if not groups:
+        print("# Nothing unanswered or rated 👎 in the log.")
+        return 0
+    print(suggest_yaml(assistant, groups), end="")
+    return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -151,6 +151,10 @@ class KnowledgeBase:
     official: Any = None  # bot.official.OfficialSources, or None without official.yaml
     next_call: NextCall | None = None
     smalltalk: SmallTalkData = field(default_factory=SmallTalkData)
+    # events.yaml topics: the short line /subscribe shows under each, and the entries whose
+    # answers lead to the topic's next event.
+    topic_about: dict[str, dict[str, str]] = field(default_factory=dict)
+    topic_entries: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def entry(self, entry_id: str) -> Entry | None:
         return self.entries.get(entry_id)
@@ -409,7 +413,10 @@ def load(
         action_names,
         next_call,
     )
-    events, topics = _load_events(directory / "events.yaml", directory, problems, today)
+    events_data = _load_events(
+        directory / "events.yaml", directory, problems, today, None if unreadable else entries
+    )
+    events, topics = events_data.events, events_data.titles
     finder = _load_finder(directory / "finder.yaml", directory, problems, entries, deadlines)
     outside = _load_outside(
         directory / "outside.yaml", directory, problems, None if unreadable else entries
@@ -433,6 +440,8 @@ def load(
         official,
         next_call[0] if next_call else None,
         smalltalk,
+        events_data.about,
+        events_data.entries,
     )
     # Imported here: bot.stale reads the KnowledgeBase defined in this module.
     from bot.stale import find_stale
@@ -997,16 +1006,61 @@ def _next_call(c: _Checker, raw: Any) -> NextCall | None:
     return NextCall(year, checked, source, c.doc.file, c.doc.line(p))
 
 
+@dataclass(frozen=True)
+class _EventsData:
+    events: tuple[Event, ...] = ()
+    titles: dict[str, dict[str, str]] = field(default_factory=dict)
+    about: dict[str, dict[str, str]] = field(default_factory=dict)
+    entries: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+TOPIC_FIELDS = ("title", "about", "entries")
+
+
+def _load_topic(
+    c: _Checker,
+    key: str,
+    value: Any,
+    entries: dict[str, Entry] | None,
+    data: _EventsData,
+) -> None:
+    """One events.yaml topic: ``{en, pl}`` (a title only) or ``{title, about, entries}``."""
+    path: Path_ = ("topics", key)
+    if not (isinstance(value, dict) and "title" in value):
+        data.titles[key] = c.langs(value, path, f"topic '{key}'")
+        return
+    c.known_fields(value, path, TOPIC_FIELDS, ("title",), f"topic '{key}'")
+    data.titles[key] = c.langs(value.get("title"), (*path, "title"), f"topic '{key}'")
+    data.about[key] = c.langs(value.get("about"), (*path, "about"), "'about'", required=False)
+    ids = value.get("entries") or []
+    if not isinstance(ids, list):
+        c.error((*path, "entries"), "'entries' must be a list: [ka220-cooperation-partnerships]")
+        ids = []
+    for j, entry_id in enumerate(ids):
+        if entries is not None and entry_id not in entries:
+            close = closest(str(entry_id), entries)
+            c.error(
+                (*path, "entries", j),
+                f"topic '{key}' lists the entry '{entry_id}', which does not exist",
+                f"did you mean '{close}'?" if close else "use an id from knowledge/entries/",
+            )
+    data.entries[key] = tuple(str(e) for e in ids)
+
+
 def _load_events(
-    path: Path, directory: Path, problems: list[Problem], today: date
-) -> tuple[tuple[Event, ...], dict[str, dict[str, str]]]:
+    path: Path,
+    directory: Path,
+    problems: list[Problem],
+    today: date,
+    entries: dict[str, Entry] | None = None,
+) -> _EventsData:
     loaded = _optional_doc(path, directory, problems)
     if loaded is None:
-        return (), {}
+        return _EventsData()
     c, data = loaded
     data = c.mapping(data, (), "events.yaml")
     if data is None:
-        return (), {}
+        return _EventsData()
     c.known_fields(data, (), ("timezone", "topics", "events"), ("topics",), "events.yaml")
     tz_name = str(data.get("timezone") or "Europe/Warsaw")
     try:
@@ -1014,14 +1068,15 @@ def _load_events(
     except (KeyError, ValueError):
         c.error(("timezone",), f"unknown time zone '{tz_name}'", "for example: Europe/Warsaw")
         tz = ZoneInfo("Europe/Warsaw")
-    topics: dict[str, dict[str, str]] = {}
-    for key, title in (c.mapping(data.get("topics") or {}, ("topics",), "'topics'") or {}).items():
+    result = _EventsData()
+    topics = result.titles
+    for key, value in (c.mapping(data.get("topics") or {}, ("topics",), "'topics'") or {}).items():
         if not _ID.match(str(key)):
             c.error(
                 ("topics", key),
                 f"topic id '{key}' may hold only lowercase letters, digits and dashes",
             )
-        topics[str(key)] = c.langs(title, ("topics", key), f"topic '{key}'")
+        _load_topic(c, str(key), value, entries, result)
     fields = (
         "id",
         "example",
@@ -1101,7 +1156,7 @@ def _load_events(
                     bool(d.get("example", False)),
                 )
             )
-    return tuple(sorted(events, key=lambda e: e.start)), topics
+    return replace(result, events=tuple(sorted(events, key=lambda e: e.start)))
 
 
 def _load_finder(

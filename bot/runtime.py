@@ -55,9 +55,13 @@ class Runtime:
             )
             return False, result.problems, time.perf_counter() - started
         embedder = self.embedder if self.meaning_ready else None
-        assistant = await asyncio.to_thread(Assistant, result.kb, embedder=embedder)
+        assistant = await asyncio.to_thread(
+            Assistant, result.kb, embedder=embedder, tz=self.settings.timezone
+        )
         if embedder is None and self.meaning_ready:  # the meaning index got ready meanwhile
-            assistant = await asyncio.to_thread(Assistant, result.kb, embedder=self.embedder)
+            assistant = await asyncio.to_thread(
+                Assistant, result.kb, embedder=self.embedder, tz=self.settings.timezone
+            )
         self.assistant = assistant
         self.loaded_at = time.time()
         self.broken = False
@@ -77,7 +81,9 @@ class Runtime:
         while True:
             kb = self.kb
             try:
-                assistant = await asyncio.to_thread(Assistant, kb, embedder=embedder)
+                assistant = await asyncio.to_thread(
+                    Assistant, kb, embedder=embedder, tz=self.settings.timezone
+                )
             except EmbeddingStopped:
                 return
             if self.kb is kb:  # else a reload came meanwhile: index the new version too

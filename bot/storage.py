@@ -125,6 +125,9 @@ class Delivery:
     attempts: int
     text: str
     created_at: float = 0.0  # when the announcement was queued
+    announcement_id: int = 0
+    lang: str = "en"
+    topics: str = ""  # the announcement's topics, comma-separated; empty for everyone
 
 
 @dataclass(frozen=True)
@@ -284,25 +287,39 @@ class Storage:
         return int(cursor.lastrowid or 0)
 
     async def add_feedback(self, user_id: int, entry_id: str, vote: int) -> None:
+        """Store a 👍/👎 with the question it rates: the person's latest question that got this
+        entry, else their latest question (the entry came from a button); a second vote on the
+        same answer replaces the first."""
         async with self.transaction() as db:
-            # A second press replaces the first vote instead of counting twice.
-            await db.execute(
-                "DELETE FROM feedback WHERE user_id=? AND entry_id=? AND question_id IS NULL",
+            async with db.execute(
+                "SELECT id FROM questions WHERE user_id=? "
+                "ORDER BY COALESCE(entry_id = ?, 0) DESC, id DESC LIMIT 1",
                 (user_id, entry_id),
-            )
+            ) as cur:
+                row = await cur.fetchone()
+            question_id = row["id"] if row else None
             await db.execute(
-                "INSERT INTO feedback (user_id, entry_id, vote, at) VALUES (?, ?, ?, ?)",
-                (user_id, entry_id, vote, time.time()),
+                "INSERT OR REPLACE INTO feedback (user_id, entry_id, vote, question_id, at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (user_id, entry_id, vote, question_id, time.time()),
             )
 
-    async def unanswered(self, limit: int = 50) -> list[dict[str, Any]]:
-        """Recent questions the bot could not answer, and answers people marked 👎."""
+    async def unanswered(self, limit: int = 500) -> list[dict[str, Any]]:
+        """Questions the bot could not answer (declined, a choice, a guess) and every 👎 with
+        the question it rated (its text, what the bot replied), newest first."""
         sql = """
-            SELECT asked_at AS at, lang, text, outcome, entry_id FROM questions
+            SELECT asked_at AS at, lang, text, outcome, entry_id, 0 AS thumbs_down
+            FROM questions
             WHERE outcome IN ('none', 'suggest', 'decline', 'choice', 'guess')
+              AND id NOT IN (SELECT question_id FROM feedback
+                             WHERE vote < 0 AND question_id IS NOT NULL)
             UNION ALL
-            SELECT f.at, COALESCE(u.lang, ''), '', 'thumbs-down', f.entry_id FROM feedback f
-            LEFT JOIN users u ON u.user_id = f.user_id WHERE f.vote < 0
+            SELECT f.at, COALESCE(q.lang, u.lang, ''), COALESCE(q.text, ''),
+                   COALESCE(q.outcome, 'answer'), f.entry_id, 1
+            FROM feedback f
+            LEFT JOIN users u ON u.user_id = f.user_id
+            LEFT JOIN questions q ON q.id = f.question_id
+            WHERE f.vote < 0
             ORDER BY at DESC LIMIT ?"""
         async with self.db.execute(sql, (limit,)) as cur:
             return [dict(row) for row in await cur.fetchall()]
@@ -333,6 +350,13 @@ class Storage:
         ) as cur:
             result["feedback"] = [dict(r) for r in await cur.fetchall()]
         return result
+
+    async def asked_since(self, since: float) -> list[tuple[float, str, str | None]]:
+        """(asked_at, outcome, entry_id) of every question since ``since`` (for /stats charts)."""
+        async with self.db.execute(
+            "SELECT asked_at, outcome, entry_id FROM questions WHERE asked_at >= ?", (since,)
+        ) as cur:
+            return [(r["asked_at"], r["outcome"], r["entry_id"]) for r in await cur.fetchall()]
 
     async def purge_old(self, older_than_days: int) -> int:
         """Delete personal data older than the retention period (what /privacy promises).
@@ -456,10 +480,38 @@ class Storage:
             )
         return len(chats)
 
+    async def announcement_topics(self, announcement_id: int) -> set[str] | None:
+        """The topics an announcement went out to (empty: everyone); None if there is none."""
+        async with self.db.execute(
+            "SELECT topics FROM announcements WHERE id=?", (announcement_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return set(filter(None, row["topics"].split(","))) if row else None
+
+    async def add_to_latest(self, key_prefix: str, chat_id: int) -> bool:
+        """Queue the newest announcement whose key starts with ``key_prefix`` for one more chat
+        (a person who asked for a reminder after it was queued); False when there is none or
+        the chat already has it."""
+        async with self.transaction(immediate=True) as db:
+            async with db.execute(
+                "SELECT id FROM announcements WHERE key LIKE ? ESCAPE '\\' "
+                "ORDER BY id DESC LIMIT 1",
+                (key_prefix.replace("%", "\\%").replace("_", "\\_") + "%",),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO outbox (announcement_id, chat_id) VALUES (?, ?)",
+                (row["id"], chat_id),
+            )
+        return cursor.rowcount > 0
+
     async def due_deliveries(self, limit: int = 200) -> list[Delivery]:
         """Pending outbox rows that are due, each with the text in the subscriber's language."""
         sql = """
-            SELECT o.id, o.chat_id, o.attempts, a.created_at,
+            SELECT o.id, o.chat_id, o.attempts, a.created_at, o.announcement_id,
+                   COALESCE(s.lang, 'en') AS lang, a.topics,
                    CASE WHEN COALESCE(s.lang, 'en') = 'pl' THEN a.text_pl
                         ELSE a.text_en END AS text
             FROM outbox o JOIN announcements a ON a.id = o.announcement_id
@@ -468,7 +520,16 @@ class Storage:
             ORDER BY o.id LIMIT ?"""
         async with self.db.execute(sql, (time.time(), limit)) as cur:
             return [
-                Delivery(r["id"], r["chat_id"], r["attempts"], r["text"], r["created_at"])
+                Delivery(
+                    r["id"],
+                    r["chat_id"],
+                    r["attempts"],
+                    r["text"],
+                    r["created_at"],
+                    r["announcement_id"],
+                    r["lang"],
+                    r["topics"],
+                )
                 for r in await cur.fetchall()
             ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from bot.assistant import Assistant, Button, Reply
 from bot.config import Settings
@@ -18,9 +19,12 @@ PROMPT = "you> "
 class TerminalChat:
     """Keeps the language and the last buttons between turns; prints replies as plain text."""
 
-    def __init__(self, assistant: Assistant, lang: str | None = None) -> None:
+    def __init__(
+        self, assistant: Assistant, lang: str | None = None, retention_days: int = 180
+    ) -> None:
         self.assistant = assistant
         self.lang = lang
+        self.days = retention_days  # for /privacy: what the Telegram bot keeps, and how long
         self.pinned = False
         self.finder: TerminalFinder | None = None
         self.buttons: list[Button] = []
@@ -38,10 +42,9 @@ class TerminalChat:
             return self.show(self.assistant.topics_reply(lang))
         if command == "/language":
             if rest.strip() in ("en", "pl"):
-                self.lang = rest.strip()
-                self.pinned = True
-                return self.show(Reply(t("language_set", self.lang), lang=self.lang))
-            return "Type /language en or /language pl."
+                return self.set_language(rest.strip())
+            rows = ((Button("🇬🇧 English", "lang:en"), Button("🇵🇱 Polski", "lang:pl")),)
+            return self.show(Reply(t("choose_language", lang), rows, lang=lang))
         if command == "/events":
             from datetime import datetime
 
@@ -49,20 +52,29 @@ class TerminalChat:
 
             return self.show(events_reply(self.assistant.kb, lang, datetime.now().astimezone()))
         if command in ("/subscribe", "/unsubscribe", "/subscriptions"):
-            return "Announcements go out in Telegram; there is nothing to subscribe to here."
+            return self.show(Reply(t("terminal_subscribe", lang), lang=lang))
         if command == "/finder":
             try:
                 self.finder = TerminalFinder(Finder.from_kb(self.assistant.kb))
             except FinderUnavailable as exc:
                 return f"The finder is not available: {exc}"
             return self.show(self.finder.start(lang))
-        if command.startswith("/") and command not in ("/contact",):
-            return self.show(Reply(t("unknown_command", lang), lang=lang))
-        if command == "/contact":
-            return (
-                "In Telegram, /contact forwards your question to the International Relations "
-                "Office staff. In this terminal there is no one to forward it to."
+        if command == "/privacy":
+            text = t("terminal_privacy", lang) + "\n\n" + t("privacy", lang, days=self.days)
+            return self.show(Reply(text, lang=lang))
+        if command == "/forget":
+            rows = (
+                (Button(t("forget_yes", lang), "forget:yes"), Button(t("cancel", lang), "cancel")),
             )
+            return self.show(Reply(t("terminal_forget_confirm", lang), rows, lang=lang))
+        if command == "/contact":
+            office = self.assistant.entry_reply("contact-staff", lang)
+            text = t("terminal_contact", lang)
+            if office.entry_id:
+                text += "\n\n" + office.text
+            return self.show(Reply(text, lang=lang))
+        if command.startswith("/"):
+            return self.show(Reply(t("unknown_command", lang), lang=lang))
         reply = self.assistant.answer(text, self.lang, self.pinned)
         if self.lang is None and reply.lang in ("en", "pl"):
             self.lang = reply.lang
@@ -73,6 +85,13 @@ class TerminalChat:
         if self.finder is not None and (reply := self.finder.press(action, lang)) is not None:
             return self.show(reply)
         kind, _, value = action.partition(":")
+        if kind == "lang" and value in ("en", "pl"):
+            return self.set_language(value)
+        if action == "forget:yes":
+            self.lang, self.pinned, self.finder = None, False, None
+            return self.show(Reply(t("terminal_forgotten", lang), lang=lang))
+        if action == "cancel":
+            return self.show(Reply(t("terminal_kept", lang), lang=lang))
         if kind == "e":
             return self.show(self.assistant.entry_reply(value, lang))
         if kind == "more":
@@ -83,15 +102,33 @@ class TerminalChat:
             return self.show(self.assistant.group_reply(value, lang))
         if action == "topics":
             return self.show(self.assistant.topics_reply(lang))
-        if kind == "ev":
-            from bot.announcements import event_text
-
-            event = next((e for e in self.assistant.kb.events if e.id == value), None)
-            if event is not None:
-                return self.show(Reply(event_text(event, lang), lang=lang))
+        if kind in ("ev", "rem", "ics"):
+            return self.event_button(kind, value, lang)
         if kind == "fb":
             return self.show(Reply(t("thanks_feedback", lang), lang=lang))
         return self.handle("/" + action)
+
+    def set_language(self, lang: str) -> str:
+        self.lang = lang
+        self.pinned = True
+        return self.show(Reply(t("language_set", lang), lang=lang))
+
+    def event_button(self, kind: str, event_id: str, lang: str) -> str:
+        """An event's buttons: its details, what "Remind me" does in Telegram, or its .ics
+        saved in the current folder."""
+        from bot.announcements import event_text, to_ics, topic_names
+
+        event = self.assistant.event(event_id)
+        if event is None:
+            return self.show(Reply(t("gone", lang), lang=lang))
+        if kind == "ev":
+            return self.show(Reply(event_text(event, lang), lang=lang))
+        if kind == "rem":
+            names = topic_names(self.assistant.kb, event.topics, lang)
+            return self.show(Reply(t("ev_remind_terminal", lang, topics=names), lang=lang))
+        path = Path(f"{event.id}.ics")
+        path.write_bytes(to_ics(event, lang))
+        return self.show(Reply(t("ev_ics_saved", lang, path=str(path.resolve())), lang=lang))
 
     def show(self, reply: Reply) -> str:
         self.buttons = [b for row in reply.buttons for b in row]
@@ -103,7 +140,10 @@ class TerminalChat:
 
 
 def run_chat(settings: Settings, kb: KnowledgeBase, embedder: Embedder | None = None) -> int:
-    chat = TerminalChat(Assistant(kb, embedder=embedder))
+    chat = TerminalChat(
+        Assistant(kb, embedder=embedder, tz=settings.timezone),
+        retention_days=settings.retention_days,
+    )
     interactive = sys.stdin.isatty()
     if interactive:
         print(

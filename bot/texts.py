@@ -363,6 +363,90 @@ TEXTS: dict[str, dict[str, Text]] = {
         "z innymi pytaniami napisz do pracownika Biura Współpracy Międzynarodowej przez /contact "
         "albo przejrzyj /topics.",
     },
+    # -- answers that lead to events, subscriptions, stale buttons -------------------------------
+    "ev_next_line": {
+        "en": "📅 Next event: <b>{title}</b>, {when}, {where}",
+        "pl": "📅 Najbliższe wydarzenie: <b>{title}</b>, {when}, {where}",
+    },
+    "ev_online_short": {"en": "online", "pl": "online"},
+    "ev_remind_button": {"en": "🔔 Remind me", "pl": "🔔 Przypomnij mi"},
+    "ev_reminder_set": {
+        "en": "🔔 I will remind you of <b>{title}</b> before it starts: you now get the "
+        "announcements of {topics}. /subscriptions shows and changes what you get.",
+        "pl": "🔔 Przypomnę o wydarzeniu <b>{title}</b> przed jego rozpoczęciem: od teraz "
+        "dostajesz powiadomienia z tematu {topics}. W /subscriptions zobaczysz i zmienisz, "
+        "co dostajesz.",
+    },
+    "ev_remind_terminal": {
+        "en": "Reminders go out in Telegram: there this button subscribes you to {topics}, and "
+        "the reminder comes before the event starts.",
+        "pl": "Przypomnienia wysyłam w Telegramie: tam ten przycisk zapisuje na temat {topics}, "
+        "a przypomnienie przychodzi przed rozpoczęciem wydarzenia.",
+    },
+    "ev_ics_saved": {
+        "en": "📆 Saved {path}: open it to add the event to your calendar.",
+        "pl": "📆 Zapisano plik {path}: otwórz go, aby dodać wydarzenie do kalendarza.",
+    },
+    "gone": {
+        "en": "Sorry, this is no longer available.",
+        "pl": "Niestety, to już jest niedostępne.",
+    },
+    "sub_intro": {
+        "en": "🔔 <b>Announcements</b>: tap a topic to get (✓) or stop its workshops, info "
+        "sessions and reminders.",
+        "pl": "🔔 <b>Powiadomienia</b>: dotknij tematu, aby dostawać (✓) albo przestać dostawać "
+        "informacje o warsztatach, spotkaniach i przypomnienia.",
+    },
+    "sub_none": {"en": "None", "pl": "Żadne"},
+    "sub_change": {"en": "🔔 Change topics", "pl": "🔔 Zmień tematy"},
+    "sub_you_get": {
+        "en": "🔔 <b>You get announcements on:</b>",
+        "pl": "🔔 <b>Dostajesz powiadomienia z tematów:</b>",
+    },
+    "sub_how": {
+        "en": "New events as soon as they are published, and reminders before them (days "
+        "before: {days}).",
+        "pl": "Nowe wydarzenia zaraz po ogłoszeniu oraz przypomnienia przed nimi (liczba dni "
+        "przed: {days}).",
+    },
+    "sub_dropped": {
+        "en": "🔕 No more announcements on {topics}.",
+        "pl": "🔕 Koniec powiadomień z tematu {topics}.",
+    },
+    "unsub_button": {"en": "🔕 Unsubscribe from this topic", "pl": "🔕 Wypisz mnie z tego tematu"},
+    "unsub_all_button": {"en": "🔕 Unsubscribe", "pl": "🔕 Wypisz mnie"},
+    # -- the terminal chat ------------------------------------------------------------------------
+    "terminal_subscribe": {
+        "en": "Announcements go out in Telegram: there /subscribe shows the topics to pick. "
+        "Here, /events lists what is coming up.",
+        "pl": "Powiadomienia wysyłam w Telegramie: tam /subscribe pokazuje tematy do wyboru. "
+        "Tutaj /events pokazuje najbliższe wydarzenia.",
+    },
+    "terminal_contact": {
+        "en": "In Telegram, /contact sends your question to a person at the International "
+        "Relations Office. In this terminal there is no one to send it to; this is how to "
+        "reach the office:",
+        "pl": "W Telegramie /contact przekazuje pytanie pracownikowi Biura Współpracy "
+        "Międzynarodowej. W tym terminalu nie ma komu go przekazać; tak można skontaktować się "
+        "z biurem:",
+    },
+    "terminal_privacy": {
+        "en": "🔒 <b>This terminal chat stores nothing.</b> Your questions and your language "
+        "stay in this window's memory until you quit; nothing is written to disk or sent "
+        "anywhere. /forget clears them now.\n\nIn Telegram the bot keeps this:",
+        "pl": "🔒 <b>Ten czat w terminalu niczego nie zapisuje.</b> Pytania i wybrany język są "
+        "tylko w pamięci tego okna do jego zamknięcia; nic nie trafia na dysk ani nigdzie nie "
+        "jest wysyłane. /forget czyści je od razu.\n\nW Telegramie bot przechowuje:",
+    },
+    "terminal_forget_confirm": {
+        "en": "Clear what this chat remembers (your language and the last buttons)?",
+        "pl": "Wyczyścić to, co pamięta ten czat (wybrany język i ostatnie przyciski)?",
+    },
+    "terminal_forgotten": {
+        "en": "🗑 Done: this chat remembers nothing about you now.",
+        "pl": "🗑 Gotowe: ten czat nic już o Tobie nie pamięta.",
+    },
+    "terminal_kept": {"en": "Nothing was cleared.", "pl": "Nic nie zostało usunięte."},
 }
 
 

@@ -236,7 +236,8 @@ def test_ics_file_is_valid_icalendar() -> None:
 
 
 async def test_events_subscribe_and_calendar_in_telegram(bot: Running) -> None:
-    """/events lists the upcoming events; /subscribe subscribes to all topics with toggles."""
+    """/events lists the upcoming events; /subscribe's All subscribes to every topic and a
+    toggle then leaves one out."""
     await bot.send("/events")
     text = bot.last_text()
     kb = bot.app.bot_data["runtime"].kb
@@ -249,7 +250,8 @@ async def test_events_subscribe_and_calendar_in_telegram(bot: Running) -> None:
     else:
         assert "No upcoming events" in text
     await bot.send("/subscribe")
-    assert "subscribed" in bot.last_text()
+    await bot.press("sub:all")
+    assert "✓ <b>Youth</b>" in bot.last_text()
     await bot.press("sub:t:ka2")
     storage = bot.app.bot_data["runtime"].storage
     assert "ka2" not in (await storage.subscription(111) or set())
@@ -282,8 +284,10 @@ async def test_new_event_in_the_file_reaches_subscribers_once(
     )
     try:
         await running.send("/subscribe", user_id=501)
+        await running.press("sub:all", user_id=501)
         await running.send("/language pl", user_id=502)
         await running.send("/subscribe", user_id=502)
+        await running.press("sub:all", user_id=502)
         start = (datetime.now(WARSAW) + timedelta(days=20)).strftime("%Y-%m-%d 10:00")
         end = (datetime.now(WARSAW) + timedelta(days=20)).strftime("%Y-%m-%d 12:00")
         events = directory / "events.yaml"
@@ -324,6 +328,7 @@ async def test_admin_announcement_preview_confirm_and_count(bot: Running) -> Non
 
     for user in (301, 302, 303):
         await bot.send("/subscribe", user_id=user)
+        await bot.press("sub:all", user_id=user)
     bot.api.blocked.add(303)
     await bot.send("/announce Info session on Friday at 10:00", user_id=ADMIN_ID)
     preview = bot.api.sent(chat_id=ADMIN_ID)[-1].params

@@ -108,6 +108,7 @@ async def test_hostile_text_through_every_echo_path(bot: Running, settings: Sett
     assert "5 &lt; 6" in bot.last_text(111)
     await bot.send("/unanswered", user_id=ADMIN_ID)
     await bot.send("/subscribe", user_id=301)
+    await bot.press("sub:all", user_id=301)
     await bot.send("/announce " + HOSTILE, user_id=ADMIN_ID)
     preview = bot.api.sent(chat_id=ADMIN_ID)[-1].params
     assert "5 &lt; 6" in preview["text"]
@@ -207,6 +208,7 @@ async def test_announcement_confirm_survives_a_locked_database(
     """An admin's Send pressed while the database is locked fails with the apology, and pressing
     the same Send again afterwards queues and delivers the announcement."""
     await bot.send("/subscribe", user_id=301)
+    await bot.press("sub:all", user_id=301)
     await bot.send("/announce Info session on Friday", user_id=ADMIN_ID)
     preview = bot.api.sent(chat_id=ADMIN_ID)[-1].params
     token = preview["reply_markup"].split("ann:send:")[1].split('"')[0]
@@ -365,6 +367,7 @@ async def test_delivery_report_survives_a_restart(settings: Settings, api: FakeB
 
     first = await start_app(settings, api, watch_knowledge=False)
     await first.send("/subscribe", user_id=301)
+    await first.press("sub:all", user_id=301)
     await first.send("/announce Open day", user_id=ADMIN_ID)
     token = api.sent(chat_id=ADMIN_ID)[-1].params["reply_markup"].split("ann:send:")[1]
     api.down = "500"
@@ -547,6 +550,7 @@ async def test_a_non_admin_pressing_every_admin_button_changes_nothing(
     """Someone who is not an admin pressing the real Send and Cancel of an admin's preview gets
     an acknowledgement and nothing else: nothing is queued and the admin's buttons still work."""
     await bot.send("/subscribe", user_id=301)
+    await bot.press("sub:all", user_id=301)
     await bot.send("/announce Info session on Friday", user_id=ADMIN_ID)
     markup = json.loads(bot.api.sent(chat_id=ADMIN_ID)[-1].params["reply_markup"])
     admin_buttons = [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
@@ -687,6 +691,7 @@ async def test_forget_leaves_no_row_anywhere(bot: Running, settings: Settings) -
     announcement, a handoff, finder answers and an announcement report are all gone."""
     await bot.send("what is erasmus+")
     await bot.send("/subscribe")
+    await bot.press("sub:all")
     await bot.press("fb:+:programme-overview")
     await bot.press("finder")
     await bot.send("/contact can my hamster come")
@@ -710,6 +715,7 @@ async def test_retention_purges_every_personal_table(bot: Running, settings: Set
     await bot.send("/contact can my hamster come", user_id=5)
     await bot.press("contact:yes", user_id=5)
     await bot.send("/subscribe", user_id=6)
+    await bot.press("sub:all", user_id=6)
     storage = bot.app.bot_data["runtime"].storage
     await storage.subscribe(5, {"all"}, "en")
     await storage.enqueue("news", (), "News", "Wieści")

@@ -83,7 +83,7 @@ async def test_five_unanswerable_questions_reach_unanswered(bot: Running) -> Non
     await bot.send("/unanswered csv", user_id=ADMIN_ID)
     (document,) = bot.api.sent("sendDocument")
     data = document.params["document"]["data"].decode("utf-8-sig")
-    assert data.startswith("asked_at,lang,outcome,entry_id,question")
+    assert data.startswith("group,similar,asked_at,lang,reply,entry_id,thumbs_down,question")
     assert all(q in data for q in questions)
 
 

@@ -131,6 +131,7 @@ async def test_forget_deletes_everything(bot: Running, settings: Settings) -> No
     """/forget, confirmed, leaves no row about the user in the database."""
     await bot.send("what is erasmus+")
     await bot.send("/subscribe")
+    await bot.press("sub:all")
     await bot.press("fb:+:programme-overview")
     await bot.send("/forget")
     await bot.press("forget:yes")
