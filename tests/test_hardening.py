@@ -619,8 +619,13 @@ async def test_csv_export_neutralises_formulas(bot: Running, settings: Settings)
     import csv
     import io
 
-    for text in ("=HYPERLINK(\"https://evil.example\")", "+48 what", "-1 grant?", "@home"):
-        await bot.send(text)
+    with sqlite3.connect(settings.db_path) as db:
+        for text in ("=HYPERLINK(\"https://evil.example\")", "+48 what", "-1 grant?", "@home"):
+            db.execute(
+                "INSERT INTO questions (user_id, text, lang, outcome, score, asked_at) "
+                "VALUES (1, ?, 'en', 'none', 0, 0)",
+                (text,),
+            )
     await bot.send("/unanswered csv", user_id=ADMIN_ID)
     (document,) = bot.api.sent("sendDocument")
     data = document.params["document"]["data"].decode("utf-8-sig")
@@ -740,3 +745,27 @@ async def test_privacy_says_what_is_kept_and_for_how_long(bot: Running) -> None:
     text = bot.last_text()
     for words in ("180 days", "ratings", "announcements", "/finder", "staff chat", "stays there"):
         assert words in text, words
+
+
+async def test_one_chat_keeps_its_order_under_a_burst() -> None:
+    """Thirty updates of one chat, each yielding to the event loop, finish in arrival order even
+    while new ones keep arriving as earlier ones finish."""
+    from bot.limits import ChatOrderedProcessor
+
+    processor = ChatOrderedProcessor()
+    done: list[int] = []
+
+    async def handle(n: int) -> None:
+        for _ in range(n % 3 + 1):
+            await asyncio.sleep(0)
+        done.append(n)
+
+    def update(n: int) -> Update:
+        return Update.de_json({"update_id": n, "message": FakeBotApi().message("x", 5)}, None)
+
+    tasks = []
+    for n in range(30):
+        tasks.append(asyncio.create_task(processor.process_update(update(n), handle(n))))
+        await asyncio.sleep(0)
+    await asyncio.gather(*tasks)
+    assert done == list(range(30))
