@@ -744,3 +744,27 @@ async def test_privacy_says_what_is_kept_and_for_how_long(bot: Running) -> None:
     text = bot.last_text()
     for words in ("180 days", "ratings", "announcements", "/finder", "staff chat", "stays there"):
         assert words in text, words
+
+
+async def test_one_chat_keeps_its_order_under_a_burst() -> None:
+    """Thirty updates of one chat, each yielding to the event loop, finish in arrival order even
+    while new ones keep arriving as earlier ones finish."""
+    from bot.limits import ChatOrderedProcessor
+
+    processor = ChatOrderedProcessor()
+    done: list[int] = []
+
+    async def handle(n: int) -> None:
+        for _ in range(n % 3 + 1):
+            await asyncio.sleep(0)
+        done.append(n)
+
+    def update(n: int) -> Update:
+        return Update.de_json({"update_id": n, "message": FakeBotApi().message("x", 5)}, None)
+
+    tasks = []
+    for n in range(30):
+        tasks.append(asyncio.create_task(processor.process_update(update(n), handle(n))))
+        await asyncio.sleep(0)
+    await asyncio.gather(*tasks)
+    assert done == list(range(30))
