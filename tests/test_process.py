@@ -171,19 +171,8 @@ async def test_webhook_without_a_secret_does_not_start(api: FakeBotApi, tmp_path
     from bot.config import ConfigError, load_settings
 
     env = {"BOT_WEBHOOK_URL": "https://bot.example.org/hook", "TELEGRAM_BOT_TOKEN": TOKEN}
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=ROOT,
-        env={**environment, **env, "BOT_DB": str(tmp_path / "db.sqlite3")},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), 30)
-    lines = stderr.decode().strip().splitlines()
-    assert process.returncode == 2
+    code, lines = await run_bot_process({**env, "BOT_DB": str(tmp_path / "db.sqlite3")})
+    assert code == 2
     assert len(lines) == 1 and "BOT_WEBHOOK_SECRET" in lines[0], lines
     assert not (tmp_path / "db.sqlite3").exists()
     assert load_settings({**env, "BOT_WEBHOOK_NO_SECRET": "1"}).webhook_secret is None
@@ -301,6 +290,8 @@ async def test_losing_the_api_while_polling_is_one_line_and_a_clean_stop(tmp_pat
 
 
 async def run_bot_process(env: dict[str, str]) -> tuple[int, list[str]]:
+    """`python -m bot` with ``env`` added to a clean environment, run to its end: (exit code,
+    the lines it wrote to stderr)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
