@@ -101,6 +101,21 @@ class Running:
             Update.de_json(self.api.callback(data, user_id, **kwargs), self.app.bot)
         )
 
+    async def staff_reply(self, text: str, staff_chat_id: int, staff_message_id: int) -> None:
+        """A staff member replies, in the staff chat, to the forwarded ``staff_message_id``."""
+        from telegram import Update
+
+        message = self.api.message(text, user_id=5, chat_id=staff_chat_id)
+        message["reply_to_message"] = {
+            "message_id": staff_message_id,
+            "date": 0,
+            "text": "q",
+            "chat": {"id": staff_chat_id, "type": "group"},
+        }
+        await self.app.process_update(
+            Update.de_json({"update_id": 77, "message": message}, self.app.bot)
+        )
+
     def last_text(self, chat_id: int = 111) -> str:
         texts = [
             c.params.get("text", "")

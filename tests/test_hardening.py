@@ -92,19 +92,7 @@ async def test_hostile_text_through_every_echo_path(bot: Running, settings: Sett
     assert staff and "5 &lt; 6 ECTS &amp;" in staff[-1].params["text"]
     assert "&lt;Ala &amp; Co&gt;" in staff[-1].params["text"]
     (staff_message_id,) = rows(settings, "SELECT staff_message_id FROM handoffs")[0]
-    reply = {
-        "update_id": 77,
-        "message": {
-            **bot.api.message(HOSTILE, user_id=5, chat_id=settings.staff_chat_id),
-            "reply_to_message": {
-                "message_id": staff_message_id,
-                "date": 0,
-                "text": "q",
-                "chat": {"id": settings.staff_chat_id, "type": "group"},
-            },
-        },
-    }
-    await bot.app.process_update(Update.de_json(reply, bot.app.bot))
+    await bot.staff_reply(HOSTILE, settings.staff_chat_id, staff_message_id)
     assert "5 &lt; 6" in bot.last_text(111)
     await bot.send("/unanswered", user_id=ADMIN_ID)
     await bot.send("/subscribe", user_id=301)

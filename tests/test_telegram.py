@@ -6,8 +6,6 @@ import asyncio
 import json
 import sqlite3
 
-from telegram import Update
-
 from bot.app import build_application
 from bot.config import Settings
 from tests.conftest import ADMIN_ID, Running
@@ -108,22 +106,9 @@ async def test_human_handoff_round_trip(bot: Running, settings: Settings) -> Non
     await bot.press("contact:yes")
     staff = bot.api.sent(chat_id=settings.staff_chat_id)
     assert staff and "hamster" in staff[-1].params["text"]
-    staff_message_id = 1000 + len(bot.api.calls)  # any id; look up the real one below
     with sqlite3.connect(settings.db_path) as db:
         (staff_message_id,) = db.execute("SELECT staff_message_id FROM handoffs").fetchone()
-    data = {
-        "update_id": 77,
-        "message": {
-            **bot.api.message("No pets, sorry.", user_id=5, chat_id=settings.staff_chat_id),
-            "reply_to_message": {
-                "message_id": staff_message_id,
-                "date": 0,
-                "text": "q",
-                "chat": {"id": settings.staff_chat_id, "type": "group"},
-            },
-        },
-    }
-    await bot.app.process_update(Update.de_json(data, bot.app.bot))
+    await bot.staff_reply("No pets, sorry.", settings.staff_chat_id, staff_message_id)
     assert "No pets, sorry." in bot.last_text(111)
 
 
