@@ -656,16 +656,26 @@ def _optional_doc(
     return _Checker(doc, problems), doc.data
 
 
+def _optional_mapping(
+    path: Path, directory: Path, problems: list[Problem]
+) -> tuple[_Checker, dict[str, Any]] | None:
+    """An optional file whose top level is a mapping: None when it is absent, empty or not one
+    (that problem is reported)."""
+    loaded = _optional_doc(path, directory, problems)
+    if loaded is None:
+        return None
+    c, data = loaded
+    found = c.mapping(data, (), path.name)
+    return None if found is None else (c, found)
+
+
 def _load_synonyms(
     path: Path, directory: Path, problems: list[Problem]
 ) -> tuple[tuple[str, ...], ...]:
-    loaded = _optional_doc(path, directory, problems)
+    loaded = _optional_mapping(path, directory, problems)
     if loaded is None:
         return ()
     c, data = loaded
-    data = c.mapping(data, (), "synonyms.yaml")
-    if data is None:
-        return ()
     c.known_fields(data, (), ("synonyms",), ("synonyms",), "synonyms.yaml")
     result: list[tuple[str, ...]] = []
     seen: dict[str, int] = {}
@@ -699,13 +709,10 @@ def _load_outside(
     path: Path, directory: Path, problems: list[Problem], entries: dict[str, Entry] | None
 ) -> dict[str, OutsideTopic]:
     """outside.yaml: topics that are not Erasmus+, each with phrasings and a short reply."""
-    loaded = _optional_doc(path, directory, problems)
+    loaded = _optional_mapping(path, directory, problems)
     if loaded is None:
         return {}
     c, data = loaded
-    data = c.mapping(data, (), "outside.yaml")
-    if data is None:
-        return {}
     c.known_fields(data, (), ("topics",), ("topics",), "outside.yaml")
     raw_topics = data.get("topics") or []
     if not isinstance(raw_topics, list):
@@ -800,13 +807,10 @@ def _load_smalltalk(
     path: Path, directory: Path, problems: list[Problem], entries: dict[str, Entry] | None
 ) -> SmallTalkData:
     """smalltalk.yaml: greetings, thanks and "who are you", each with phrases and a reply."""
-    loaded = _optional_doc(path, directory, problems)
+    loaded = _optional_mapping(path, directory, problems)
     if loaded is None:
         return SmallTalkData()
     c, data = loaded
-    data = c.mapping(data, (), "smalltalk.yaml")
-    if data is None:
-        return SmallTalkData()
     c.known_fields(data, (), ("intents", "starters"), ("intents",), "smalltalk.yaml")
     starters: list[str] = []
     raw_starters = data.get("starters") or []
@@ -893,13 +897,10 @@ def _load_deadlines(
     action_names: dict[str, tuple[str, ...]],
     next_call: list[NextCall | None],
 ) -> tuple[Deadline, ...]:
-    loaded = _optional_doc(path, directory, problems)
+    loaded = _optional_mapping(path, directory, problems)
     if loaded is None:
         return ()
     c, data = loaded
-    data = c.mapping(data, (), "deadlines.yaml")
-    if data is None:
-        return ()
     result: list[Deadline] = []
     fields = (
         "action",
@@ -1054,13 +1055,10 @@ def _load_events(
     today: date,
     entries: dict[str, Entry] | None = None,
 ) -> _EventsData:
-    loaded = _optional_doc(path, directory, problems)
+    loaded = _optional_mapping(path, directory, problems)
     if loaded is None:
         return _EventsData()
     c, data = loaded
-    data = c.mapping(data, (), "events.yaml")
-    if data is None:
-        return _EventsData()
     c.known_fields(data, (), ("timezone", "topics", "events"), ("topics",), "events.yaml")
     tz_name = str(data.get("timezone") or "Europe/Warsaw")
     try:
