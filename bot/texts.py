@@ -47,14 +47,6 @@ TEXTS: dict[str, dict[str, Text]] = {
         "/contact – przekaż pytanie pracownikowi biura\n/language – polski lub angielski\n"
         "/privacy – co przechowuję · /forget – usuń moje dane",
     },
-    "dont_know": {
-        "en": "🤔 I don't know the answer to that, and I would rather not guess about money or "
-        "deadlines.\n\nYou can browse the /topics, rephrase the question, or use /contact "
-        "to send it to a person at the International Relations Office.",
-        "pl": "🤔 Nie znam odpowiedzi na to pytanie, a w sprawie pieniędzy i terminów wolę nie "
-        "zgadywać.\n\nMożesz przejrzeć /topics, zadać pytanie inaczej albo użyć /contact, "
-        "aby przekazać je pracownikowi Biura Współpracy Międzynarodowej.",
-    },
     "handoff": {
         "en": "👤 I can pass your question to a person at the International Relations Office. "
         "Press /contact.",
